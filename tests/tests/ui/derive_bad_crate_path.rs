@@ -1,0 +1,9 @@
+use weakref_core::Weakrefable;
+
+#[derive(Weakrefable)]
+#[weakref(crate = "weakref core")]
+struct Node {
+    name: String,
+}
+
+fn main() {}

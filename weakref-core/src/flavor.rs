@@ -1,0 +1,322 @@
+//! The two flavors of the library: thread-safe ([`Atomic`]) and single-threaded ([`Local`]).
+//!
+//! The object model, the death protocol and the weak-reference list are written once, generic
+//! over a [`Flavor`]; a flavor only chooses how counts, flag bytes and the list head are stored.
+//! `Atomic` uses atomics and a bit lock, `Local` plain `Cell`s. The public types of the crate
+//! root and of [`unsync`](crate::unsync) wrap the generic core with their flavor fixed.
+
+use core::cell::Cell;
+
+use crate::loom::atomic::{self, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+
+/// How a flavor stores what the core shares.
+pub(crate) trait Flavor: Sized + 'static {
+    /// Strong, weak and handle counts.
+    type Count: Count;
+    /// The flag byte of a weak-reference node.
+    type Flags: Flags;
+    /// The cached hash of a weak-reference node.
+    type Word: Word;
+    /// The weaklist slot in an object's header: the head of its list of weak references,
+    /// with a lock.
+    type Slot: Slot;
+}
+
+/// The thread-safe flavor of the crate root.
+pub(crate) enum Atomic {}
+
+/// The single-threaded flavor of [`unsync`](crate::unsync).
+pub(crate) enum Local {}
+
+impl Flavor for Atomic {
+    type Count = AtomicUsize;
+    type Flags = AtomicU8;
+    type Word = AtomicU64;
+    type Slot = AtomicPtr<()>;
+}
+
+impl Flavor for Local {
+    type Count = Cell<usize>;
+    type Flags = Cell<u8>;
+    type Word = Cell<u64>;
+    type Slot = Cell<*mut ()>;
+}
+
+/// Counts past this are treated as a leak of handles and abort, as `Arc` does: a count that
+/// wrapped around to zero would free an object still in use.
+const MAX_COUNT: usize = isize::MAX as usize;
+
+#[cold]
+fn count_overflow() -> ! {
+    std::process::abort()
+}
+
+/// A reference count.
+pub(crate) trait Count {
+    fn new(n: usize) -> Self;
+    /// The current value, for reporting only: another thread may change it at once.
+    fn get(&self) -> usize;
+    /// Adds one on behalf of someone who already holds a count.
+    fn increment(&self);
+    /// Adds one unless the count is zero, so a count that reached zero stays there.
+    fn increment_if_nonzero(&self) -> bool;
+    /// Removes one; returns `true` when that was the last, after which the caller owns
+    /// everything the count protected.
+    fn decrement(&self) -> bool;
+}
+
+impl Count for AtomicUsize {
+    fn new(n: usize) -> Self {
+        AtomicUsize::new(n)
+    }
+
+    fn get(&self) -> usize {
+        // Relaxed: the value is a snapshot for reporting and orders no other access.
+        self.load(Ordering::Relaxed)
+    }
+
+    fn increment(&self) {
+        // Relaxed, as in `Arc::clone`: the caller's own count keeps the target alive, and
+        // passing the new handle to another thread synchronizes by other means.
+        let old = self.fetch_add(1, Ordering::Relaxed);
+        if old > MAX_COUNT {
+            count_overflow();
+        }
+    }
+
+    fn increment_if_nonzero(&self) -> bool {
+        let mut current = self.load(Ordering::Relaxed);
+        loop {
+            if current == 0 {
+                return false;
+            }
+            if current > MAX_COUNT {
+                count_overflow();
+            }
+            // Acquire on success pairs with the Release decrement in `decrement`: whoever
+            // upgrades sees every write made through handles that were dropped before.
+            // Relaxed on failure: we only retry with the value we read.
+            match self.compare_exchange_weak(
+                current,
+                current + 1,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return true,
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    fn decrement(&self) -> bool {
+        // Release pairs with the Acquire fence below (run by whichever thread removes the last
+        // count): every use of the target through this handle happens before its teardown.
+        if self.fetch_sub(1, Ordering::Release) != 1 {
+            return false;
+        }
+        // Acquire pairs with the Release decrements of all other handles (as in `Arc::drop`).
+        atomic::fence(Ordering::Acquire);
+        true
+    }
+}
+
+impl Count for Cell<usize> {
+    fn new(n: usize) -> Self {
+        Cell::new(n)
+    }
+
+    fn get(&self) -> usize {
+        Cell::get(self)
+    }
+
+    fn increment(&self) {
+        let old = Cell::get(self);
+        if old > MAX_COUNT {
+            count_overflow();
+        }
+        self.set(old + 1);
+    }
+
+    fn increment_if_nonzero(&self) -> bool {
+        let old = Cell::get(self);
+        if old == 0 {
+            return false;
+        }
+        if old > MAX_COUNT {
+            count_overflow();
+        }
+        self.set(old + 1);
+        true
+    }
+
+    fn decrement(&self) -> bool {
+        let new = Cell::get(self) - 1;
+        self.set(new);
+        new == 0
+    }
+}
+
+/// The flag byte of a weak-reference node.
+pub(crate) trait Flags {
+    fn new(bits: u8) -> Self;
+    fn load(&self) -> u8;
+    /// Sets `bits`; returns the previous byte.
+    fn insert(&self, bits: u8) -> u8;
+    /// Clears `bits`; returns the previous byte.
+    fn remove(&self, bits: u8) -> u8;
+}
+
+impl Flags for AtomicU8 {
+    fn new(bits: u8) -> Self {
+        AtomicU8::new(bits)
+    }
+
+    fn load(&self) -> u8 {
+        // Acquire pairs with the Release in `insert`/`remove`: a reader that sees a flag
+        // change also sees what was written before it (the unlinking of a node, a cached hash).
+        AtomicU8::load(self, Ordering::Acquire)
+    }
+
+    fn insert(&self, bits: u8) -> u8 {
+        // AcqRel: Release publishes our earlier writes to readers of the flag (`load`);
+        // Acquire lets the thread that wins a flag see what its previous owner wrote.
+        self.fetch_or(bits, Ordering::AcqRel)
+    }
+
+    fn remove(&self, bits: u8) -> u8 {
+        // AcqRel, for the same pairs as `insert`.
+        self.fetch_and(!bits, Ordering::AcqRel)
+    }
+}
+
+impl Flags for Cell<u8> {
+    fn new(bits: u8) -> Self {
+        Cell::new(bits)
+    }
+
+    fn load(&self) -> u8 {
+        self.get()
+    }
+
+    fn insert(&self, bits: u8) -> u8 {
+        self.replace(self.get() | bits)
+    }
+
+    fn remove(&self, bits: u8) -> u8 {
+        self.replace(self.get() & !bits)
+    }
+}
+
+/// A 64-bit word published through a flag (the cached hash of a node).
+pub(crate) trait Word {
+    fn new(value: u64) -> Self;
+    fn load(&self) -> u64;
+    fn store(&self, value: u64);
+}
+
+impl Word for AtomicU64 {
+    fn new(value: u64) -> Self {
+        AtomicU64::new(value)
+    }
+
+    fn load(&self) -> u64 {
+        // Relaxed: readers first see the node's `HASHED` flag with Acquire, which pairs with
+        // the Release that set it after this word was stored.
+        AtomicU64::load(self, Ordering::Relaxed)
+    }
+
+    fn store(&self, value: u64) {
+        // Relaxed: published by the Release of the `HASHED` flag that follows.
+        AtomicU64::store(self, value, Ordering::Relaxed)
+    }
+}
+
+impl Word for Cell<u64> {
+    fn new(value: u64) -> Self {
+        Cell::new(value)
+    }
+
+    fn load(&self) -> u64 {
+        self.get()
+    }
+
+    fn store(&self, value: u64) {
+        self.set(value)
+    }
+}
+
+/// The weaklist slot: one word, null until an object gets its first weak reference.
+///
+/// It holds the head of the object's list of weak-reference nodes and a lock guarding that
+/// list. The lock is never held while user code runs, and each critical section touches at
+/// most a handful of nodes plus, when a weak reference is created, one allocation.
+pub(crate) trait Slot {
+    fn new() -> Self;
+    /// Whether the list is empty, without locking. Only meaningful when no thread can be
+    /// adding a node concurrently (i.e. when the object has no strong handle left).
+    fn is_empty(&self) -> bool;
+    /// Locks the list and returns its head.
+    fn lock(&self) -> *mut ();
+    /// Stores the new head and unlocks.
+    fn unlock(&self, head: *mut ());
+}
+
+/// The lock bit of an `Atomic` slot; nodes are at least 8-aligned, so a head pointer never
+/// has it set.
+const LOCKED: usize = 1;
+
+impl Slot for AtomicPtr<()> {
+    fn new() -> Self {
+        AtomicPtr::new(core::ptr::null_mut())
+    }
+
+    fn is_empty(&self) -> bool {
+        // Acquire pairs with the Release in `unlock`: if a node was linked, we see it.
+        AtomicPtr::load(self, Ordering::Acquire).is_null()
+    }
+
+    fn lock(&self) -> *mut () {
+        let mut spins = 0;
+        loop {
+            let head = AtomicPtr::load(self, Ordering::Relaxed);
+            if head.addr() & LOCKED == 0 {
+                let locked = head.map_addr(|addr| addr | LOCKED);
+                // Acquire pairs with the Release in `unlock`: the list as the previous holder
+                // left it is visible to us. Relaxed on failure: we retry.
+                if self
+                    .compare_exchange_weak(head, locked, Ordering::Acquire, Ordering::Relaxed)
+                    .is_ok()
+                {
+                    return head;
+                }
+            }
+            crate::loom::backoff(&mut spins);
+        }
+    }
+
+    fn unlock(&self, head: *mut ()) {
+        debug_assert_eq!(head.addr() & LOCKED, 0, "node pointers are aligned");
+        // Release pairs with the Acquire in `lock` and `is_empty`.
+        AtomicPtr::store(self, head, Ordering::Release);
+    }
+}
+
+impl Slot for Cell<*mut ()> {
+    fn new() -> Self {
+        Cell::new(core::ptr::null_mut())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.get().is_null()
+    }
+
+    fn lock(&self) -> *mut () {
+        // A single thread never runs user code while "holding" the list, so no one can
+        // observe it half-edited; there is nothing to lock.
+        self.get()
+    }
+
+    fn unlock(&self, head: *mut ()) {
+        self.set(head)
+    }
+}

@@ -1,0 +1,55 @@
+//! The death protocol: what happens when an object's last strong handle drops.
+//!
+//! In order, on the thread that dropped it:
+//! 1. the strong count is zero, so every weak reference is already dead: `upgrade` fails;
+//! 2. the object's list of weak references is emptied under its lock, and the references
+//!    that still have handles and callbacks get a temporary handle each — this fixes the set
+//!    of callbacks to run;
+//! 3. with the lock released, the callbacks run newest first, each once, each given its dead
+//!    reference; a panic is caught and reported through the unraisable hook;
+//! 4. the value is dropped; the allocation is freed once no weak reference needs its header.
+//!
+//! Deep chains of deaths go through the [`trashcan`](crate::trashcan) so they cannot overflow
+//! the stack.
+
+use core::ptr::NonNull;
+
+use super::node;
+use super::obj::ObjInner;
+use crate::flavor::Flavor;
+
+/// Starts the death of the object at `obj`, now or once the stack has unwound a little.
+///
+/// # Safety
+///
+/// The strong count of `obj` just reached zero and the caller held that last count.
+pub(crate) unsafe fn begin<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) {
+    // SAFETY: `die` may run once, later, on this thread: the strong count is zero and stays
+    // so, and the strong handles' collective weak count keeps the allocation alive meanwhile.
+    unsafe { crate::trashcan::run_or_defer(obj.cast(), die::<T, Fl>) }
+}
+
+/// Releases the strong handles' collective weak count, even if the value's destructor panics.
+struct ReleaseWeak<T, Fl: Flavor>(NonNull<ObjInner<T, Fl>>);
+
+impl<T, Fl: Flavor> Drop for ReleaseWeak<T, Fl> {
+    fn drop(&mut self) {
+        // SAFETY: `die` runs once per object, so the collective count is released once, after
+        // the value was dropped (or its destructor panicked).
+        unsafe { ObjInner::release_weak(self.0) }
+    }
+}
+
+/// # Safety
+///
+/// `obj` is an `ObjInner<T, Fl>` whose strong count is zero; this runs once for it.
+unsafe fn die<T, Fl: Flavor>(obj: NonNull<()>) {
+    let obj = obj.cast::<ObjInner<T, Fl>>();
+    let _release = ReleaseWeak(obj);
+    // SAFETY: the strong count is zero and `_release` holds the collective weak count.
+    let chain = unsafe { node::clear(obj) };
+    // SAFETY: the chain came from `clear` and runs once.
+    unsafe { node::run_callbacks(chain) };
+    // SAFETY: the strong count is zero, so nothing can reach the value; this runs once.
+    unsafe { ObjInner::drop_value(obj) };
+}

@@ -1,0 +1,511 @@
+//! Weak-reference nodes, their handles, and the per-object list that links them.
+
+use core::cell::{Cell, UnsafeCell};
+use core::fmt;
+use core::marker::PhantomData;
+use core::mem::ManuallyDrop;
+use core::ptr::{self, NonNull};
+
+use super::obj::{Header, ObjInner, RawObj};
+use crate::flavor::{Atomic, Count, Flags, Flavor, Slot, Word};
+
+/// The node is in its object's list. Set before the node is published, cleared (under the
+/// list lock) when it is unlinked, by its last handle or by the object's death.
+const LINKED: u8 = 1 << 0;
+/// The node's callback has neither run nor been dropped.
+const CALLBACK: u8 = 1 << 1;
+/// `hash` holds the cached hash.
+const HASHED: u8 = 1 << 2;
+/// A thread has claimed the right to store the cached hash.
+const HASHING: u8 = 1 << 3;
+
+/// What a node is, which decides where it goes in its object's list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Kind {
+    /// The object's shared callback-less reference (`weakref.ref(o)`), kept at the head of
+    /// the list and handed out again while it has handles.
+    SharedRef,
+    /// A reference with a callback (`weakref.ref(o, cb)`): never shared, inserted after the
+    /// shared nodes so that the list runs newest first.
+    CallbackRef,
+}
+
+impl Kind {
+    fn is_shared(self) -> bool {
+        matches!(self, Kind::SharedRef)
+    }
+
+    fn python_name(self) -> &'static str {
+        match self {
+            Kind::SharedRef | Kind::CallbackRef => "weakref",
+        }
+    }
+}
+
+/// What a node's concrete type (its callback's type) contributes.
+pub(crate) struct NodeVTable {
+    /// Runs the callback, given the node and a `*const RawWeak` to it. The caller has cleared
+    /// `CALLBACK` and so owns the callback.
+    call: unsafe fn(NonNull<()>, *const ()),
+    /// Frees a node nobody can reach any more: drops its callback if still pending, frees
+    /// the node, releases its weak count on the object.
+    release: unsafe fn(NonNull<()>),
+}
+
+/// The part of a weak reference every node has; its callback follows it in a [`NodeAlloc`].
+#[repr(C)]
+pub(crate) struct Node<T, Fl: Flavor> {
+    /// `RawWeak` handles. At zero the node is unlinked and freed; it never rises from zero.
+    handles: Fl::Count,
+    /// The object; the node holds one of its weak counts, so the header outlives the node.
+    obj: NonNull<ObjInner<T, Fl>>,
+    /// List links, read and written only under the object's list lock, except by the dying
+    /// thread after it unlinked a node it holds a handle on.
+    prev: Cell<*mut Node<T, Fl>>,
+    next: Cell<*mut Node<T, Fl>>,
+    /// The cached hash, valid once `HASHED` is set.
+    hash: Fl::Word,
+    vtable: &'static NodeVTable,
+    flags: Fl::Flags,
+    kind: Kind,
+}
+
+/// A node allocation: the node, then the callback stored inline.
+#[repr(C)]
+struct NodeAlloc<T, Fl: Flavor, F> {
+    node: Node<T, Fl>,
+    callback: UnsafeCell<ManuallyDrop<F>>,
+}
+
+/// A callback stored in a node.
+pub(crate) trait Callback<T, Fl: Flavor>: 'static {
+    fn run(self, weak: &RawWeak<T, Fl>);
+}
+
+impl<T, Fl: Flavor, F: FnOnce(&RawWeak<T, Fl>) + 'static> Callback<T, Fl> for F {
+    fn run(self, weak: &RawWeak<T, Fl>) {
+        self(weak)
+    }
+}
+
+/// The "callback" of callback-less nodes.
+struct NoCallback;
+
+impl<T, Fl: Flavor> Callback<T, Fl> for NoCallback {
+    fn run(self, _: &RawWeak<T, Fl>) {}
+}
+
+impl<T, Fl: Flavor, F: Callback<T, Fl>> NodeAlloc<T, Fl, F> {
+    const VTABLE: NodeVTable = NodeVTable {
+        call: Self::call,
+        release: Self::release,
+    };
+
+    /// Allocates a node with one handle and takes a weak count on `obj` for it.
+    fn allocate(obj: &RawObj<T, Fl>, kind: Kind, callback: F, flags: u8) -> NonNull<Node<T, Fl>> {
+        obj.header().weak.increment();
+        let alloc = Box::new(NodeAlloc {
+            node: Node {
+                handles: Fl::Count::new(1),
+                obj: obj.inner(),
+                prev: Cell::new(ptr::null_mut()),
+                next: Cell::new(ptr::null_mut()),
+                hash: Fl::Word::new(0),
+                vtable: &Self::VTABLE,
+                flags: Fl::Flags::new(flags),
+                kind,
+            },
+            callback: UnsafeCell::new(ManuallyDrop::new(callback)),
+        });
+        NonNull::from(Box::leak(alloc)).cast()
+    }
+
+    /// # Safety
+    ///
+    /// `node` is a `NodeAlloc<T, Fl, F>` whose `CALLBACK` flag the caller cleared (so it owns
+    /// the callback), and `weak` points to a live `RawWeak<T, Fl>` handle to it.
+    unsafe fn call(node: NonNull<()>, weak: *const ()) {
+        let alloc = node.cast::<Self>().as_ptr();
+        // SAFETY: the caller cleared `CALLBACK`, so the callback is still initialized and no
+        // one else will take or drop it; the handle keeps the allocation alive.
+        let callback = unsafe { ManuallyDrop::take(&mut *(*alloc).callback.get()) };
+        // SAFETY: the caller passes a live handle.
+        callback.run(unsafe { &*weak.cast::<RawWeak<T, Fl>>() });
+    }
+
+    /// # Safety
+    ///
+    /// `node` is an unlinked `NodeAlloc<T, Fl, F>` without handles: nobody can reach it.
+    unsafe fn release(node: NonNull<()>) {
+        let alloc = node.cast::<Self>().as_ptr();
+        // SAFETY: nobody else can reach the node, so we may read and then free it.
+        let (callback, obj) = unsafe {
+            let pending = (*alloc).node.flags.remove(CALLBACK) & CALLBACK != 0;
+            let callback = pending.then(|| ManuallyDrop::take(&mut *(*alloc).callback.get()));
+            (callback, (*alloc).node.obj)
+        };
+        // SAFETY: the node came from `Box::new` in `allocate`; its callback was taken above or
+        // earlier, and `ManuallyDrop` keeps the box from dropping it again.
+        drop(unsafe { Box::from_raw(alloc) });
+        // SAFETY: the node held one weak count on its object; it is gone now.
+        unsafe { ObjInner::release_weak(obj) };
+        // User code (the captures' destructors) runs last, with nothing of ours held.
+        drop(callback);
+    }
+}
+
+/// A counted handle to a weak-reference node.
+pub(crate) struct RawWeak<T, Fl: Flavor> {
+    node: NonNull<Node<T, Fl>>,
+    _owns: PhantomData<Node<T, Fl>>,
+}
+
+// SAFETY: an `Atomic` node is shared through atomics and the list lock; a handle can upgrade to
+// `RawObj<T, Atomic>` on any thread, so it needs what that needs. Its callback is `Send` (the
+// public constructors require it) and runs on one thread only: the one where the object dies.
+unsafe impl<T: Send + Sync> Send for RawWeak<T, Atomic> {}
+// SAFETY: as for `Send`; `&RawWeak` can be cloned into an owning handle.
+unsafe impl<T: Send + Sync> Sync for RawWeak<T, Atomic> {}
+
+impl<T, Fl: Flavor> RawWeak<T, Fl> {
+    fn node(&self) -> &Node<T, Fl> {
+        // SAFETY: our handle keeps the node alive.
+        unsafe { self.node.as_ref() }
+    }
+
+    fn header(&self) -> &Header<Fl> {
+        // SAFETY: the node holds a weak count on its object.
+        unsafe { ObjInner::header(self.node().obj) }
+    }
+
+    /// The object's shared callback-less reference, made if it has none with handles.
+    pub(crate) fn shared(obj: &RawObj<T, Fl>) -> Self {
+        let slot = &obj.header().slot;
+        let head = slot.lock().cast::<Node<T, Fl>>();
+        // SAFETY: we hold the list lock, so every linked node is alive.
+        if let Some(existing) = unsafe { head.as_ref() } {
+            if existing.kind == Kind::SharedRef && existing.handles.increment_if_nonzero() {
+                slot.unlock(head.cast());
+                return Self::adopt(NonNull::from(existing));
+            }
+        }
+        let node = NodeAlloc::allocate(obj, Kind::SharedRef, NoCallback, LINKED);
+        // SAFETY: we hold the list lock and `node` is new.
+        let head = unsafe { insert(head, node) };
+        slot.unlock(head.cast());
+        Self::adopt(node)
+    }
+
+    /// A new, unshared reference whose callback runs when the object dies.
+    ///
+    /// The public constructors add the bounds the flavor needs (`Send` for `Atomic`).
+    pub(crate) fn with_callback<F: Callback<T, Fl>>(obj: &RawObj<T, Fl>, callback: F) -> Self {
+        let node = NodeAlloc::allocate(obj, Kind::CallbackRef, callback, LINKED | CALLBACK);
+        let slot = &obj.header().slot;
+        let head = slot.lock().cast::<Node<T, Fl>>();
+        // SAFETY: we hold the list lock and `node` is new.
+        let head = unsafe { insert(head, node) };
+        slot.unlock(head.cast());
+        Self::adopt(node)
+    }
+
+    /// Takes over a handle count already added for this handle.
+    fn adopt(node: NonNull<Node<T, Fl>>) -> Self {
+        Self {
+            node,
+            _owns: PhantomData,
+        }
+    }
+
+    pub(crate) fn upgrade(&self) -> Option<RawObj<T, Fl>> {
+        if self.header().strong.increment_if_nonzero() {
+            // SAFETY: we just added a strong count for the new handle.
+            Some(unsafe { RawObj::adopt(self.node().obj) })
+        } else {
+            None
+        }
+    }
+
+    pub(crate) fn is_alive(&self) -> bool {
+        self.header().strong.get() != 0
+    }
+
+    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
+        self.node == other.node
+    }
+
+    /// Whether the callback will still run: the object is alive and the callback is stored.
+    pub(crate) fn callback_pending(&self) -> bool {
+        self.is_alive() && self.node().flags.load() & CALLBACK != 0
+    }
+
+    pub(crate) fn kind(&self) -> Kind {
+        self.node().kind
+    }
+
+    /// The address of the weak-reference object (the node), for display.
+    pub(crate) fn node_ptr(&self) -> *const () {
+        self.node.as_ptr().cast()
+    }
+
+    /// The cached hash, computing and caching it with `compute` from the referent if it is
+    /// alive. `None` when the referent died before anyone hashed this reference.
+    pub(crate) fn try_hash(&self, compute: impl FnOnce(&T) -> u64) -> Option<u64> {
+        if let Some(hash) = self.cached_hash() {
+            return Some(hash);
+        }
+        let referent = self.upgrade()?;
+        let hash = compute(referent.value());
+        drop(referent);
+        Some(self.publish_hash(hash))
+    }
+
+    /// Like [`try_hash`](Self::try_hash), but a dead, never-hashed reference hashes (and then
+    /// keeps) its own identity: it equals only itself, so that is consistent with `Eq`.
+    pub(crate) fn hash_value(&self, compute: impl FnOnce(&T) -> u64) -> u64 {
+        match self.try_hash(compute) {
+            Some(hash) => hash,
+            None => self.publish_hash(self.node_ptr().addr() as u64),
+        }
+    }
+
+    fn cached_hash(&self) -> Option<u64> {
+        let node = self.node();
+        let mut spins = 0;
+        loop {
+            // Acquire (in `load`) pairs with the Release of `HASHED` in `publish_hash`.
+            let flags = node.flags.load();
+            if flags & HASHED != 0 {
+                return Some(node.hash.load());
+            }
+            if flags & HASHING == 0 {
+                return None;
+            }
+            // Another thread is storing the hash right now.
+            crate::loom::backoff(&mut spins);
+        }
+    }
+
+    /// Caches `hash` unless another thread got there first; returns the cached value.
+    fn publish_hash(&self, hash: u64) -> u64 {
+        let node = self.node();
+        if node.flags.insert(HASHING) & (HASHING | HASHED) == 0 {
+            node.hash.store(hash);
+            node.flags.insert(HASHED);
+            return hash;
+        }
+        // Someone else claimed it first; wait for their value so every caller agrees.
+        self.cached_hash()
+            .expect("the hash is set once claimed and never cleared")
+    }
+}
+
+impl<T, Fl: Flavor> Clone for RawWeak<T, Fl> {
+    fn clone(&self) -> Self {
+        self.node().handles.increment();
+        Self::adopt(self.node)
+    }
+}
+
+impl<T, Fl: Flavor> Drop for RawWeak<T, Fl> {
+    fn drop(&mut self) {
+        if !self.node().handles.decrement() {
+            return;
+        }
+        let node = self.node();
+        // Acquire (in `load`) pairs with the Release that cleared `LINKED` when the object
+        // died: if it is clear, the dying thread is done with this node's links.
+        if node.flags.load() & LINKED != 0 {
+            let slot = &self.header().slot;
+            let mut head = slot.lock().cast::<Node<T, Fl>>();
+            // Re-check under the lock: the object may have died while we waited for it.
+            if node.flags.load() & LINKED != 0 {
+                // SAFETY: we hold the list lock and the node is linked.
+                head = unsafe { unlink(head, node) };
+                node.flags.remove(LINKED);
+            }
+            slot.unlock(head.cast());
+        }
+        let release = node.vtable.release;
+        // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle)
+        // and the node is unlinked, so nobody else can reach it.
+        unsafe { release(self.node.cast()) };
+    }
+}
+
+impl<T, Fl: Flavor> fmt::Debug for RawWeak<T, Fl> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = self.kind().python_name();
+        let node = self.node_ptr();
+        if self.is_alive() {
+            let referent = ObjInner::value_ptr(self.node().obj);
+            let type_name = core::any::type_name::<T>();
+            write!(f, "<{name} at {node:p}; to '{type_name}' at {referent:p}>")
+        } else {
+            write!(f, "<{name} at {node:p}; dead>")
+        }
+    }
+}
+
+/// Inserts `node` where its kind belongs and returns the new head: a shared node first, any
+/// other right after the leading shared nodes (so the rest of the list runs newest first).
+///
+/// # Safety
+///
+/// The caller holds the list lock, `head` is the current head, `node` is new and unlinked.
+unsafe fn insert<T, Fl: Flavor>(
+    head: *mut Node<T, Fl>,
+    node: NonNull<Node<T, Fl>>,
+) -> *mut Node<T, Fl> {
+    // SAFETY: the node is new; only we can see it.
+    let new = unsafe { node.as_ref() };
+    let mut prev: *mut Node<T, Fl> = ptr::null_mut();
+    if !new.kind.is_shared() {
+        let mut cursor = head;
+        // SAFETY: under the list lock every linked node is alive.
+        while let Some(linked) = unsafe { cursor.as_ref() } {
+            if !linked.kind.is_shared() {
+                break;
+            }
+            prev = cursor;
+            cursor = linked.next.get();
+        }
+    }
+    // SAFETY: `prev` is null or a linked node, alive under the lock.
+    let next = match unsafe { prev.as_ref() } {
+        Some(prev_node) => prev_node.next.replace(node.as_ptr()),
+        None => head,
+    };
+    new.prev.set(prev);
+    new.next.set(next);
+    // SAFETY: `next` is null or a linked node, alive under the lock.
+    if let Some(next_node) = unsafe { next.as_ref() } {
+        next_node.prev.set(node.as_ptr());
+    }
+    if prev.is_null() { node.as_ptr() } else { head }
+}
+
+/// Unlinks `node` and returns the new head.
+///
+/// # Safety
+///
+/// The caller holds the list lock, `head` is the current head and `node` is linked.
+unsafe fn unlink<T, Fl: Flavor>(head: *mut Node<T, Fl>, node: &Node<T, Fl>) -> *mut Node<T, Fl> {
+    let (prev, next) = (node.prev.get(), node.next.get());
+    // SAFETY: the neighbours of a linked node are linked, and alive under the lock.
+    unsafe {
+        if let Some(next_node) = next.as_ref() {
+            next_node.prev.set(prev);
+        }
+        match prev.as_ref() {
+            Some(prev_node) => {
+                prev_node.next.set(next);
+                head
+            }
+            None => next,
+        }
+    }
+}
+
+/// Calls `visit` on every node of `obj`'s list, under its lock, in list order.
+fn for_each_linked<T, Fl: Flavor>(obj: &RawObj<T, Fl>, mut visit: impl FnMut(&Node<T, Fl>)) {
+    let slot = &obj.header().slot;
+    let head = slot.lock().cast::<Node<T, Fl>>();
+    let mut cursor = head;
+    // SAFETY: under the list lock every linked node is alive.
+    while let Some(node) = unsafe { cursor.as_ref() } {
+        visit(node);
+        cursor = node.next.get();
+    }
+    slot.unlock(head.cast());
+}
+
+/// The number of weak-reference objects of `obj` that still have handles.
+pub(crate) fn weakref_count<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> usize {
+    let mut count = 0;
+    for_each_linked(obj, |node| count += usize::from(node.handles.get() != 0));
+    count
+}
+
+/// New handles to every weak-reference object of `obj` that still has handles, in list order.
+pub(crate) fn weakrefs<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> Vec<RawWeak<T, Fl>> {
+    let mut found = Vec::new();
+    for_each_linked(obj, |node| {
+        if node.handles.increment_if_nonzero() {
+            found.push(RawWeak::adopt(NonNull::from(node)));
+        }
+    });
+    found
+}
+
+/// Empties the list of a dead object and returns its pending callbacks, oldest link first
+/// (that is, in list order: newest registration first), as a chain through `next`, each with
+/// one handle taken for it.
+///
+/// # Safety
+///
+/// `obj`'s strong count is zero and the caller holds a weak count on it.
+pub(super) unsafe fn clear<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) -> *mut Node<T, Fl> {
+    // SAFETY: the caller holds a weak count.
+    let slot = &unsafe { ObjInner::header(obj) }.slot;
+    if slot.is_empty() {
+        // No weak reference was ever linked, or all are gone; with no strong handle left,
+        // none can be added.
+        return ptr::null_mut();
+    }
+    let mut cursor = slot.lock().cast::<Node<T, Fl>>();
+    let (mut first, mut last): (*mut Node<T, Fl>, *mut Node<T, Fl>) =
+        (ptr::null_mut(), ptr::null_mut());
+    // SAFETY: under the list lock every linked node is alive.
+    while let Some(node) = unsafe { cursor.as_ref() } {
+        let next = node.next.get();
+        // The callback set is fixed here: a node whose handles are all gone (its last
+        // `drop` is waiting for this lock) gets no callback; for the others a handle is
+        // taken now, so they run even if user code drops the rest meanwhile.
+        let pending = node.flags.load() & CALLBACK != 0 && node.handles.increment_if_nonzero();
+        if pending {
+            node.next.set(ptr::null_mut());
+            // SAFETY: `last` is null or a node we took a handle on above.
+            match unsafe { last.as_ref() } {
+                Some(last_node) => last_node.next.set(cursor),
+                None => first = cursor,
+            }
+            last = cursor;
+        }
+        // The Release in `remove` pairs with the Acquire in `RawWeak::drop`. After this a
+        // node without our handle may be freed by its last handle at any moment, so this is
+        // the last time we touch it.
+        node.flags.remove(LINKED);
+        cursor = next;
+    }
+    slot.unlock(ptr::null_mut());
+    first
+}
+
+/// Runs the callbacks of a chain from [`clear`], each once, catching and reporting panics,
+/// and releases the handles `clear` took.
+///
+/// # Safety
+///
+/// `chain` came from [`clear`] and is run once.
+pub(super) unsafe fn run_callbacks<T, Fl: Flavor>(chain: *mut Node<T, Fl>) {
+    let mut cursor = chain;
+    while let Some(node) = NonNull::new(cursor) {
+        let handle = RawWeak::adopt(node);
+        // Read before the callback runs: the chain link is ours alone.
+        cursor = handle.node().next.get();
+        let node = handle.node();
+        if node.flags.remove(CALLBACK) & CALLBACK != 0 {
+            let call = node.vtable.call;
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // SAFETY: we cleared `CALLBACK`, so the callback is ours; `handle` is a live
+                // handle to this node.
+                unsafe { call(handle.node.cast(), ptr::from_ref(&handle).cast()) }
+            }));
+            if let Err(payload) = outcome {
+                crate::unraisable::report("weakref callback", &handle, payload);
+            }
+        }
+        drop(handle);
+    }
+}
