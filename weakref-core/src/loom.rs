@@ -8,10 +8,21 @@ pub(crate) use loom::sync::atomic;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic;
 
-#[cfg(loom)]
-pub(crate) use loom::thread_local;
-#[cfg(not(loom))]
-pub(crate) use std::thread_local;
+/// Declares thread-locals with constant initializers: `std`'s fast `const` form normally,
+/// loom's (which has no such form) under the model checker.
+macro_rules! const_thread_local {
+    ($($(#[$attr:meta])* static $name:ident: $ty:ty = $init:expr;)*) => {
+        #[cfg(not(loom))]
+        std::thread_local! {
+            $($(#[$attr])* static $name: $ty = const { $init };)*
+        }
+        #[cfg(loom)]
+        loom::thread_local! {
+            $($(#[$attr])* static $name: $ty = $init;)*
+        }
+    };
+}
+pub(crate) use const_thread_local;
 
 /// Backs off while another thread holds a short critical section.
 ///

@@ -25,11 +25,11 @@ struct Deferred {
     finish: unsafe fn(NonNull<()>),
 }
 
-crate::loom::thread_local! {
+crate::loom::const_thread_local! {
     /// How many deaths are running on this thread's stack.
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    static DEPTH: Cell<usize> = Cell::new(0);
     /// Deaths queued because they would have nested deeper than `MAX_DEPTH`.
-    static QUEUE: RefCell<Vec<Deferred>> = const { RefCell::new(Vec::new()) };
+    static QUEUE: RefCell<Vec<Deferred>> = RefCell::new(Vec::new());
 }
 
 /// Restores the depth when a death finishes, also when its value's destructor panics.
