@@ -182,11 +182,12 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
     pub(crate) fn shared(obj: &RawObj<T, Fl>) -> Self {
         let slot = &obj.header().slot;
         let head = slot.lock().cast::<Node<T, Fl>>();
-        // SAFETY: we hold the list lock, so every linked node is alive.
-        if let Some(existing) = unsafe { head.as_ref() } {
-            if existing.kind == Kind::SharedRef && existing.handles.increment_if_nonzero() {
+        if let Some(existing) = NonNull::new(head) {
+            // SAFETY: we hold the list lock, so every linked node is alive.
+            let node = unsafe { existing.as_ref() };
+            if node.kind == Kind::SharedRef && node.handles.increment_if_nonzero() {
                 slot.unlock(head.cast());
-                return Self::adopt(NonNull::from(existing));
+                return Self::adopt(existing);
             }
         }
         let node = NodeAlloc::allocate(obj, Kind::SharedRef, NoCallback, LINKED);
@@ -408,13 +409,20 @@ unsafe fn unlink<T, Fl: Flavor>(head: *mut Node<T, Fl>, node: &Node<T, Fl>) -> *
 }
 
 /// Calls `visit` on every node of `obj`'s list, under its lock, in list order.
-fn for_each_linked<T, Fl: Flavor>(obj: &RawObj<T, Fl>, mut visit: impl FnMut(&Node<T, Fl>)) {
+///
+/// `visit` gets the node's allocation pointer (not one derived from a reference to the
+/// node), so it may make a handle from it.
+fn for_each_linked<T, Fl: Flavor>(
+    obj: &RawObj<T, Fl>,
+    mut visit: impl FnMut(NonNull<Node<T, Fl>>, &Node<T, Fl>),
+) {
     let slot = &obj.header().slot;
     let head = slot.lock().cast::<Node<T, Fl>>();
     let mut cursor = head;
-    // SAFETY: under the list lock every linked node is alive.
-    while let Some(node) = unsafe { cursor.as_ref() } {
-        visit(node);
+    while let Some(ptr) = NonNull::new(cursor) {
+        // SAFETY: under the list lock every linked node is alive.
+        let node = unsafe { ptr.as_ref() };
+        visit(ptr, node);
         cursor = node.next.get();
     }
     slot.unlock(head.cast());
@@ -423,16 +431,16 @@ fn for_each_linked<T, Fl: Flavor>(obj: &RawObj<T, Fl>, mut visit: impl FnMut(&No
 /// The number of weak-reference objects of `obj` that still have handles.
 pub(crate) fn weakref_count<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> usize {
     let mut count = 0;
-    for_each_linked(obj, |node| count += usize::from(node.handles.get() != 0));
+    for_each_linked(obj, |_, node| count += usize::from(node.handles.get() != 0));
     count
 }
 
 /// New handles to every weak-reference object of `obj` that still has handles, in list order.
 pub(crate) fn weakrefs<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> Vec<RawWeak<T, Fl>> {
     let mut found = Vec::new();
-    for_each_linked(obj, |node| {
+    for_each_linked(obj, |ptr, node| {
         if node.handles.increment_if_nonzero() {
-            found.push(RawWeak::adopt(NonNull::from(node)));
+            found.push(RawWeak::adopt(ptr));
         }
     });
     found
@@ -507,5 +515,65 @@ pub(super) unsafe fn run_callbacks<T, Fl: Flavor>(chain: *mut Node<T, Fl>) {
             }
         }
         drop(handle);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flavor::Local;
+
+    /// The kinds of `obj`'s list, in order, checking the back links on the way.
+    fn kinds<Fl: Flavor>(obj: &RawObj<u8, Fl>) -> Vec<Kind> {
+        let mut kinds = Vec::new();
+        let mut expected_prev: *mut Node<u8, Fl> = ptr::null_mut();
+        for_each_linked(obj, |ptr, node| {
+            assert_eq!(node.prev.get(), expected_prev, "back link of node {}", kinds.len());
+            assert!(node.flags.load() & LINKED != 0);
+            expected_prev = ptr.as_ptr();
+            kinds.push(node.kind);
+        });
+        kinds
+    }
+
+    fn list_order<Fl: Flavor>() {
+        use Kind::{CallbackRef as C, SharedRef as S};
+        let obj = RawObj::<u8, Fl>::new(7);
+        let c1 = RawWeak::with_callback(&obj, |_: &RawWeak<u8, Fl>| {});
+        let s1 = RawWeak::shared(&obj);
+        let c2 = RawWeak::with_callback(&obj, |_: &RawWeak<u8, Fl>| {});
+        assert_eq!(kinds(&obj), [S, C, C]);
+        let found = weakrefs(&obj);
+        assert!(found[0].ptr_eq(&s1) && found[1].ptr_eq(&c2) && found[2].ptr_eq(&c1));
+        drop(found);
+        // Unlinking from the middle, the head and the tail keeps the links consistent.
+        drop(c2);
+        assert_eq!(kinds(&obj), [S, C]);
+        drop(s1);
+        assert_eq!(kinds(&obj), [C]);
+        let s2 = RawWeak::shared(&obj);
+        assert_eq!(kinds(&obj), [S, C]);
+        drop(c1);
+        assert_eq!(kinds(&obj), [S]);
+        assert_eq!(weakref_count(&obj), 1);
+        drop(obj);
+        assert!(!s2.is_alive());
+    }
+
+    #[test]
+    fn list_order_atomic() {
+        list_order::<Atomic>();
+    }
+
+    #[test]
+    fn list_order_local() {
+        list_order::<Local>();
+    }
+
+    #[test]
+    fn node_is_small() {
+        // Count, object pointer, two links, hash, vtable, flags and kind.
+        assert_eq!(size_of::<Node<u8, Atomic>>(), 7 * size_of::<usize>());
+        assert_eq!(size_of::<Node<u8, Local>>(), 7 * size_of::<usize>());
     }
 }
