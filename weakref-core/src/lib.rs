@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod finalize;
 mod flavor;
 mod loom;
 mod raw;
@@ -11,13 +12,27 @@ mod unraisable;
 pub mod unsync;
 mod weakrefable;
 
+pub use finalize::{run_exit_finalizers, set_exit_finalizers_in_forked_child};
 pub use unraisable::{Unraisable, UnraisableHook, set_unraisable_hook, take_unraisable_hook};
 pub use weakref_derive::Weakrefable;
 pub use weakrefable::Weakrefable;
+
+use std::sync::{Arc, Mutex};
 
 api::flavor_api! {
     flavor: crate::flavor::Atomic,
     path: "weakref_core",
     std_rc: "Arc",
     callback: [Send +],
+}
+
+finalize::api::finalize_api! {
+    path: "weakref_core",
+    shared: Arc,
+    lock: Mutex,
+    object_bounds: [Send + Sync +],
+    func_bounds: [Send +],
+    entry: Arc<dyn crate::finalize::Pending + Send + Sync>,
+    register: crate::finalize::register_global,
+    unregister: crate::finalize::unregister_global,
 }

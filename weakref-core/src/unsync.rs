@@ -26,9 +26,23 @@
 
 pub use crate::Weakrefable;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 crate::api::flavor_api! {
     flavor: crate::flavor::Local,
     path: "weakref_core::unsync",
     std_rc: "Rc",
     callback: [],
+}
+
+crate::finalize::api::finalize_api! {
+    path: "weakref_core::unsync",
+    shared: Rc,
+    lock: RefCell,
+    object_bounds: [],
+    func_bounds: [],
+    entry: Rc<dyn crate::finalize::Pending>,
+    register: crate::finalize::register_local,
+    unregister: crate::finalize::unregister_local,
 }

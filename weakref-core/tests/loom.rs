@@ -35,7 +35,10 @@ fn tracked() -> (Obj<Tracked>, Arc<AtomicUsize>) {
 fn counting_callback(calls: &Arc<AtomicUsize>) -> impl FnOnce(&WeakRef<Tracked>) + Send + 'static {
     let calls = Arc::clone(calls);
     move |dead| {
-        assert!(dead.upgrade().is_none(), "a callback sees its reference dead");
+        assert!(
+            dead.upgrade().is_none(),
+            "a callback sees its reference dead"
+        );
         calls.fetch_add(1, Ordering::Relaxed);
     }
 }

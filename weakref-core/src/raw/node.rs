@@ -528,7 +528,12 @@ mod tests {
         let mut kinds = Vec::new();
         let mut expected_prev: *mut Node<u8, Fl> = ptr::null_mut();
         for_each_linked(obj, |ptr, node| {
-            assert_eq!(node.prev.get(), expected_prev, "back link of node {}", kinds.len());
+            assert_eq!(
+                node.prev.get(),
+                expected_prev,
+                "back link of node {}",
+                kinds.len()
+            );
             assert!(node.flags.load() & LINKED != 0);
             expected_prev = ptr.as_ptr();
             kinds.push(node.kind);
