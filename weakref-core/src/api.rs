@@ -259,8 +259,8 @@ macro_rules! flavor_api {
             "hash and kept after the referent dies, so a dead reference can still be found in ",
             "a `HashSet`. Python raises `TypeError` when a dead reference that was never ",
             "hashed is hashed; Rust's `Hash` cannot fail, so such a reference hashes its own ",
-            "identity instead, which is consistent with `Eq` because a dead reference equals ",
-            "only itself. [`try_hash`](WeakRef::try_hash) reports that case as `None`. Weak ",
+            "identity instead (not cached), which is consistent with `Eq` because a dead ",
+            "reference equals only itself. [`try_hash`](WeakRef::try_hash) reports that case as `None`. Weak ",
             "references are not ordered (no `PartialOrd`), as in Python.",
         )]
         #[repr(transparent)]
@@ -468,12 +468,11 @@ macro_rules! flavor_api {
             /// Live references compare as their referents; once either is dead, a reference
             /// equals only itself (Python's rule). Callbacks do not matter.
             fn eq(&self, other: &Self) -> bool {
-                if self.ptr_eq(other) {
-                    return true;
-                }
                 match (self.upgrade(), other.upgrade()) {
+                    // Even a reference compared with itself asks its referent, as Python does
+                    // (a referent unequal to itself makes its live reference unequal too).
                     (Some(a), Some(b)) => *a == *b,
-                    _ => false,
+                    _ => self.ptr_eq(other),
                 }
             }
         }

@@ -37,6 +37,6 @@
 #[diagnostic::on_unimplemented(
     message = "cannot create weak reference to '{Self}' object",
     label = "'{Self}' does not support weak references",
-    note = "add `#[derive(Weakrefable)]` to the definition of `{Self}` to allow weak references to it"
+    note = "only types that implement `Weakrefable` can be weakly referenced: add `#[derive(Weakrefable)]` to your type's definition, or wrap a foreign type such as `{Self}` in a struct that derives it"
 )]
 pub trait Weakrefable {}

@@ -261,13 +261,12 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
         Some(self.publish_hash(hash))
     }
 
-    /// Like [`try_hash`](Self::try_hash), but a dead, never-hashed reference hashes (and then
-    /// keeps) its own identity: it equals only itself, so that is consistent with `Eq`.
+    /// Like [`try_hash`](Self::try_hash), but a dead, never-hashed reference hashes its own
+    /// identity: it equals only itself, so that is consistent with `Eq`. The identity is not
+    /// cached (it never changes), so `try_hash` keeps reporting `None` for such a reference.
     pub(crate) fn hash_value(&self, compute: impl FnOnce(&T) -> u64) -> u64 {
-        match self.try_hash(compute) {
-            Some(hash) => hash,
-            None => self.publish_hash(self.node_ptr().addr() as u64),
-        }
+        self.try_hash(compute)
+            .unwrap_or_else(|| self.node_ptr().addr() as u64)
     }
 
     fn cached_hash(&self) -> Option<u64> {

@@ -1,0 +1,6 @@
+use weakref_core::{Obj, WeakRef};
+
+fn main() {
+    let text = Obj::new(String::from("text"));
+    let _weak = WeakRef::new(&text);
+}
