@@ -26,12 +26,17 @@ fn main() {
     });
     let weak = WeakRef::new(&doc);
     println!("    {weak:?}");
-    println!("    upgrade -> {:?}", weak.upgrade().map(|d| d.title.clone()));
+    println!(
+        "    upgrade -> {:?}",
+        weak.upgrade().map(|d| d.title.clone())
+    );
     drop(doc);
     println!("    after drop: upgrade -> {:?}", weak.upgrade().is_some());
     println!("    {weak:?}");
 
-    println!("\n2. Callbacks run when the object dies, newest first, after every reference is cleared.");
+    println!(
+        "\n2. Callbacks run when the object dies, newest first, after every reference is cleared."
+    );
     let log = Arc::new(Mutex::new(Vec::new()));
     let doc = Obj::new(Document {
         title: "report".into(),
@@ -69,7 +74,11 @@ fn main() {
 
     println!("\n4. A panicking callback is reported, and the others still run.");
     weakref_core::set_unraisable_hook(Box::new(|report| {
-        println!("    reported: {} panicked with {:?}", report.what(), report.message());
+        println!(
+            "    reported: {} panicked with {:?}",
+            report.what(),
+            report.message()
+        );
     }));
     let doc = Obj::new(Document {
         title: "fragile".into(),
@@ -87,9 +96,8 @@ fn main() {
         title: "local".into(),
     });
     let counter = std::rc::Rc::clone(&seen);
-    let _watch = weakref_core::unsync::WeakRef::with_callback(&doc, move |_| {
-        counter.set(counter.get() + 1)
-    });
+    let _watch =
+        weakref_core::unsync::WeakRef::with_callback(&doc, move |_| counter.set(counter.get() + 1));
     drop(doc);
     println!("    callbacks run: {}", seen.get());
 }

@@ -66,15 +66,18 @@ pub(crate) trait Count {
 }
 
 impl Count for AtomicUsize {
+    #[inline]
     fn new(n: usize) -> Self {
         AtomicUsize::new(n)
     }
 
+    #[inline]
     fn get(&self) -> usize {
         // Relaxed: the value is a snapshot for reporting and orders no other access.
         self.load(Ordering::Relaxed)
     }
 
+    #[inline]
     fn increment(&self) {
         // Relaxed, as in `Arc::clone`: the caller's own count keeps the target alive, and
         // passing the new handle to another thread synchronizes by other means.
@@ -84,6 +87,7 @@ impl Count for AtomicUsize {
         }
     }
 
+    #[inline]
     fn increment_if_nonzero(&self) -> bool {
         let mut current = self.load(Ordering::Relaxed);
         loop {
@@ -108,6 +112,7 @@ impl Count for AtomicUsize {
         }
     }
 
+    #[inline]
     fn decrement(&self) -> bool {
         // Release pairs with the Acquire fence below (run by whichever thread removes the last
         // count): every use of the target through this handle happens before its teardown.
@@ -121,14 +126,17 @@ impl Count for AtomicUsize {
 }
 
 impl Count for Cell<usize> {
+    #[inline]
     fn new(n: usize) -> Self {
         Cell::new(n)
     }
 
+    #[inline]
     fn get(&self) -> usize {
         Cell::get(self)
     }
 
+    #[inline]
     fn increment(&self) {
         let old = Cell::get(self);
         if old > MAX_COUNT {
@@ -137,6 +145,7 @@ impl Count for Cell<usize> {
         self.set(old + 1);
     }
 
+    #[inline]
     fn increment_if_nonzero(&self) -> bool {
         let old = Cell::get(self);
         if old == 0 {
@@ -149,6 +158,7 @@ impl Count for Cell<usize> {
         true
     }
 
+    #[inline]
     fn decrement(&self) -> bool {
         let new = Cell::get(self) - 1;
         self.set(new);
@@ -167,22 +177,26 @@ pub(crate) trait Flags {
 }
 
 impl Flags for AtomicU8 {
+    #[inline]
     fn new(bits: u8) -> Self {
         AtomicU8::new(bits)
     }
 
+    #[inline]
     fn load(&self) -> u8 {
         // Acquire pairs with the Release in `insert`/`remove`: a reader that sees a flag
         // change also sees what was written before it (the unlinking of a node, a cached hash).
         AtomicU8::load(self, Ordering::Acquire)
     }
 
+    #[inline]
     fn insert(&self, bits: u8) -> u8 {
         // AcqRel: Release publishes our earlier writes to readers of the flag (`load`);
         // Acquire lets the thread that wins a flag see what its previous owner wrote.
         self.fetch_or(bits, Ordering::AcqRel)
     }
 
+    #[inline]
     fn remove(&self, bits: u8) -> u8 {
         // AcqRel, for the same pairs as `insert`.
         self.fetch_and(!bits, Ordering::AcqRel)
@@ -190,18 +204,22 @@ impl Flags for AtomicU8 {
 }
 
 impl Flags for Cell<u8> {
+    #[inline]
     fn new(bits: u8) -> Self {
         Cell::new(bits)
     }
 
+    #[inline]
     fn load(&self) -> u8 {
         self.get()
     }
 
+    #[inline]
     fn insert(&self, bits: u8) -> u8 {
         self.replace(self.get() | bits)
     }
 
+    #[inline]
     fn remove(&self, bits: u8) -> u8 {
         self.replace(self.get() & !bits)
     }
@@ -215,16 +233,19 @@ pub(crate) trait Word {
 }
 
 impl Word for AtomicU64 {
+    #[inline]
     fn new(value: u64) -> Self {
         AtomicU64::new(value)
     }
 
+    #[inline]
     fn load(&self) -> u64 {
         // Relaxed: readers first see the node's `HASHED` flag with Acquire, which pairs with
         // the Release that set it after this word was stored.
         AtomicU64::load(self, Ordering::Relaxed)
     }
 
+    #[inline]
     fn store(&self, value: u64) {
         // Relaxed: published by the Release of the `HASHED` flag that follows.
         AtomicU64::store(self, value, Ordering::Relaxed)
@@ -232,14 +253,17 @@ impl Word for AtomicU64 {
 }
 
 impl Word for Cell<u64> {
+    #[inline]
     fn new(value: u64) -> Self {
         Cell::new(value)
     }
 
+    #[inline]
     fn load(&self) -> u64 {
         self.get()
     }
 
+    #[inline]
     fn store(&self, value: u64) {
         self.set(value)
     }
@@ -266,15 +290,18 @@ pub(crate) trait Slot {
 const LOCKED: usize = 1;
 
 impl Slot for AtomicPtr<()> {
+    #[inline]
     fn new() -> Self {
         AtomicPtr::new(core::ptr::null_mut())
     }
 
+    #[inline]
     fn is_empty(&self) -> bool {
         // Acquire pairs with the Release in `unlock`: if a node was linked, we see it.
         AtomicPtr::load(self, Ordering::Acquire).is_null()
     }
 
+    #[inline]
     fn lock(&self) -> *mut () {
         let mut spins = 0;
         loop {
@@ -294,6 +321,7 @@ impl Slot for AtomicPtr<()> {
         }
     }
 
+    #[inline]
     fn unlock(&self, head: *mut ()) {
         debug_assert_eq!(head.addr() & LOCKED, 0, "node pointers are aligned");
         // Release pairs with the Acquire in `lock` and `is_empty`.
@@ -302,20 +330,24 @@ impl Slot for AtomicPtr<()> {
 }
 
 impl Slot for Cell<*mut ()> {
+    #[inline]
     fn new() -> Self {
         Cell::new(core::ptr::null_mut())
     }
 
+    #[inline]
     fn is_empty(&self) -> bool {
         self.get().is_null()
     }
 
+    #[inline]
     fn lock(&self) -> *mut () {
         // A single thread never runs user code while "holding" the list, so no one can
         // observe it half-edited; there is nothing to lock.
         self.get()
     }
 
+    #[inline]
     fn unlock(&self, head: *mut ()) {
         self.set(head)
     }

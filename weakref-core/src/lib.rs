@@ -17,7 +17,9 @@ pub use unraisable::{Unraisable, UnraisableHook, set_unraisable_hook, take_unrai
 pub use weakref_derive::Weakrefable;
 pub use weakrefable::Weakrefable;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use crate::loom::Mutex;
 
 api::flavor_api! {
     flavor: crate::flavor::Atomic,
@@ -34,5 +36,4 @@ finalize::api::finalize_api! {
     func_bounds: [Send +],
     entry: Arc<dyn crate::finalize::Pending + Send + Sync>,
     register: crate::finalize::register_global,
-    unregister: crate::finalize::unregister_global,
 }

@@ -8,6 +8,13 @@ pub(crate) use loom::sync::atomic;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic;
 
+/// A lock that is held while weak-reference operations run, so that the models explore its
+/// interleavings with them.
+#[cfg(loom)]
+pub(crate) use loom::sync::Mutex;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Mutex;
+
 /// Declares thread-locals with constant initializers: `std`'s fast `const` form normally,
 /// loom's (which has no such form) under the model checker.
 macro_rules! const_thread_local {

@@ -25,19 +25,33 @@ struct Deferred {
     finish: unsafe fn(NonNull<()>),
 }
 
-crate::loom::const_thread_local! {
+/// This thread's deaths in progress.
+struct Nesting {
     /// How many deaths are running on this thread's stack.
-    static DEPTH: Cell<usize> = Cell::new(0);
+    depth: Cell<usize>,
+    /// Whether [`QUEUE`] may hold deaths; checked by every outermost death, so it lives here
+    /// rather than in the queue's own thread-local (which has a destructor to register).
+    queued: Cell<bool>,
+}
+
+crate::loom::const_thread_local! {
+    static NESTING: Nesting = Nesting {
+        depth: Cell::new(0),
+        queued: Cell::new(false),
+    };
     /// Deaths queued because they would have nested deeper than `MAX_DEPTH`.
     static QUEUE: RefCell<Vec<Deferred>> = RefCell::new(Vec::new());
 }
 
 /// Restores the depth when a death finishes, also when its value's destructor panics.
-struct DepthGuard(usize);
+struct DepthGuard<'a> {
+    nesting: &'a Nesting,
+    outer: usize,
+}
 
-impl Drop for DepthGuard {
+impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
-        DEPTH.with(|depth| depth.set(self.0));
+        self.nesting.depth.set(self.outer);
     }
 }
 
@@ -47,30 +61,43 @@ impl Drop for DepthGuard {
 ///
 /// `finish(object)` must be sound to call once, at any later point on this thread, and the
 /// caller must not touch `object` again.
+#[inline]
 pub(crate) unsafe fn run_or_defer(object: NonNull<()>, finish: unsafe fn(NonNull<()>)) {
-    let Ok(depth) = DEPTH.try_with(Cell::get) else {
-        // The thread is tearing down its thread-locals: run without stack protection.
+    let ran = NESTING.try_with(|nesting| {
+        let outer = nesting.depth.get();
+        if outer >= MAX_DEPTH {
+            QUEUE.with(|queue| queue.borrow_mut().push(Deferred { object, finish }));
+            nesting.queued.set(true);
+            return;
+        }
+        nesting.depth.set(outer + 1);
+        let guard = DepthGuard { nesting, outer };
         // SAFETY: our caller allows one call of `finish(object)`.
         unsafe { finish(object) };
-        return;
-    };
-    if depth >= MAX_DEPTH {
-        QUEUE.with(|queue| queue.borrow_mut().push(Deferred { object, finish }));
-        return;
-    }
-    DEPTH.with(|d| d.set(depth + 1));
-    let guard = DepthGuard(depth);
-    // SAFETY: our caller allows one call of `finish(object)`.
-    unsafe { finish(object) };
-    if depth == 0 {
-        // We are the outermost death on this thread: finish the queued ones, each at depth 1.
-        // If one of their destructors panics, the rest stay queued for the next outermost
-        // death on this thread rather than running during the unwind.
-        while let Some(next) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
-            // SAFETY: `next` was queued by `run_or_defer`, whose caller allowed one call of
-            // `finish(object)`, and popping it guarantees it runs only this once.
-            unsafe { (next.finish)(next.object) };
+        if outer == 0 && nesting.queued.get() {
+            run_queued(nesting);
         }
+        drop(guard);
+    });
+    if ran.is_err() {
+        // The thread is tearing down its thread-locals: run without stack protection.
+        // SAFETY: our caller allows one call of `finish(object)`; the closure above did not
+        // run, so it has not been called.
+        unsafe { finish(object) };
     }
-    drop(guard);
+}
+
+/// Finishes the queued deaths, each at depth 1, from the outermost death on this thread.
+///
+/// If one of their destructors panics, the rest stay queued for the next outermost death on
+/// this thread rather than running during the unwind.
+#[cold]
+#[inline(never)]
+fn run_queued(nesting: &Nesting) {
+    while let Some(next) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
+        // SAFETY: `next` was queued by `run_or_defer`, whose caller allowed one call of
+        // `finish(object)`, and popping it guarantees it runs only this once.
+        unsafe { (next.finish)(next.object) };
+    }
+    nesting.queued.set(false);
 }

@@ -44,5 +44,4 @@ crate::finalize::api::finalize_api! {
     func_bounds: [],
     entry: Rc<dyn crate::finalize::Pending>,
     register: crate::finalize::register_local,
-    unregister: crate::finalize::unregister_local,
 }

@@ -7,7 +7,7 @@
 /// * `shared`: the shared pointer holding a finalizer's state (`Arc` or `Rc`);
 /// * `lock`: the lock around it (`Mutex` or `RefCell`);
 /// * `bounds`: what `T` and the function need besides `'static` (`Send + Sync` / nothing);
-/// * `register`/`unregister`: the registry that owns pending finalizers.
+/// * `entry`/`register`: how the registry that owns pending finalizers stores this flavor's.
 macro_rules! finalize_api {
     (
         path: $path:literal,
@@ -17,7 +17,6 @@ macro_rules! finalize_api {
         func_bounds: [$($func_bound:tt)*],
         entry: $Entry:ty,
         register: $register:path,
-        unregister: $unregister:path,
     ) => {
         use core::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
         use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -47,7 +46,7 @@ macro_rules! finalize_api {
             /// or cancels, the finalizer.
             fn disarm(&self) -> Option<Armed<T, F>> {
                 let armed = self.armed.with(Option::take)?;
-                $unregister(self.id);
+                $crate::finalize::unregister(self.id);
                 Some(armed)
             }
 

@@ -4,15 +4,17 @@ pub(crate) mod api;
 mod registry;
 
 pub(crate) use registry::{
-    Pending, exit_done, next_id, register_global, register_local, unregister_global,
-    unregister_local,
+    Pending, exit_done, next_id, register_global, register_local, unregister,
 };
 pub use registry::{run_exit_finalizers, set_exit_finalizers_in_forked_child};
 
 use std::cell::RefCell;
-use std::sync::{Mutex, PoisonError};
+use std::sync::PoisonError;
 
-/// A lock around a finalizer's state: `Mutex` in the thread-safe flavor, `RefCell` in
+use crate::loom::Mutex;
+
+/// A lock around a finalizer's state: `Mutex` in the thread-safe flavor (loom's under the
+/// model checker, since weak-reference operations happen while it is held), `RefCell` in
 /// `unsync`. No user code runs while it is held, except `F::clone` in `peek`.
 pub(crate) trait Guarded<T> {
     fn new(value: T) -> Self;

@@ -1,51 +1,145 @@
 //! Where pending finalizers live until they run, and what runs them at exit.
 //!
 //! A finalizer must outlive every handle to it (Python keeps it in `finalize._registry`), so
-//! each pending one is owned by a registry: the process-wide one for thread-safe finalizers,
-//! a thread-local one for [`unsync`](crate::unsync) finalizers (their functions may not leave
-//! their thread). Ids come from one process-wide counter, so "newest first" is well defined
-//! across both.
+//! each pending one is owned by the registry, one map for the whole process keyed by a
+//! creation counter, so that "newest first" holds across both flavors.
+//!
+//! [`unsync`](crate::unsync) finalizers may hold data that must stay on its thread. Their
+//! entries are [`ThreadBound`]: tagged with the owning thread and only ever touched — read,
+//! run, dropped — on that thread. They run at exit when the owning thread is the one that
+//! exits the process, and when any other owning thread ends.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::mem::ManuallyDrop;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
+use std::thread::ThreadId;
 
-/// A registered finalizer, as the registries see it.
+/// A registered finalizer, as the registry sees it.
 pub(crate) trait Pending {
     /// Whether it wants to run at exit.
     fn atexit(&self) -> bool;
-    /// Runs it because the program is exiting, if it has not run or been detached; a panic is
-    /// reported, not propagated.
+    /// Runs it because the program (or its thread) is exiting, if it has not run or been
+    /// detached; a panic is reported, not propagated.
     fn run_at_exit(&self);
 }
 
-/// The registry of thread-safe finalizers.
-type Global = BTreeMap<u64, Arc<dyn Pending + Send + Sync>>;
-/// The registry of one thread's `unsync` finalizers.
-type Local = BTreeMap<u64, Rc<dyn Pending>>;
+/// An `unsync` finalizer's entry: usable only on the thread that made it.
+struct ThreadBound {
+    owner: ThreadId,
+    entry: ManuallyDrop<Rc<dyn Pending>>,
+}
 
-static GLOBAL: Mutex<Global> = Mutex::new(BTreeMap::new());
+// SAFETY: a `ThreadBound` moves between threads only inside the registry's map; its `Rc` is
+// cloned, dereferenced and dropped only after checking `owner` against the current thread
+// (`Entry::for_thread`, `Drop`), so all its uses happen on the thread that created it.
+unsafe impl Send for ThreadBound {}
 
-/// Runs the thread's pending `unsync` exit finalizers when the thread ends, if no one else did.
-struct LocalRegistry(RefCell<Local>);
-
-impl Drop for LocalRegistry {
+impl Drop for ThreadBound {
     fn drop(&mut self) {
-        // The thread is ending: its finalizers can run nowhere else.
-        while let Some(entry) = take_newest_atexit(self.0.get_mut()) {
-            if exit_done() {
-                break;
-            }
-            entry.run_at_exit();
+        if Some(self.owner) == current_thread() {
+            // SAFETY: dropped once, here, on the owning thread.
+            unsafe { ManuallyDrop::drop(&mut self.entry) };
         }
+        // On any other thread (which only the registry's own bugs could cause) the entry is
+        // leaked rather than touched.
     }
 }
 
-thread_local! {
-    static LOCAL: LocalRegistry = const { LocalRegistry(RefCell::new(BTreeMap::new())) };
+/// A registry entry of either flavor.
+enum Entry {
+    Shared(Arc<dyn Pending + Send + Sync>),
+    Local(ThreadBound),
+}
+
+impl Entry {
+    /// The finalizer, if this thread may use it.
+    fn for_thread(&self, me: Option<ThreadId>) -> Option<&dyn Pending> {
+        match self {
+            Entry::Shared(entry) => Some(&**entry),
+            Entry::Local(bound) if Some(bound.owner) == me => Some(&**bound.entry),
+            Entry::Local(_) => None,
+        }
+    }
+
+    fn is_local_to(&self, me: ThreadId) -> bool {
+        matches!(self, Entry::Local(bound) if bound.owner == me)
+    }
+}
+
+static REGISTRY: Mutex<BTreeMap<u64, Entry>> = Mutex::new(BTreeMap::new());
+
+fn registry() -> MutexGuard<'static, BTreeMap<u64, Entry>> {
+    // No user code runs under this lock (entries leave it before they run or drop), so a
+    // poisoned lock still holds consistent data.
+    REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The current thread, as the registry needs to know it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct ThisThread {
+    id: ThreadId,
+    /// The thread std names `main`: its locals are destroyed as the process exits.
+    is_main: bool,
+}
+
+std::thread_local! {
+    /// This thread, cached in a destructor-free thread-local so it can be read even while
+    /// the thread's other thread-locals are being destroyed.
+    static THREAD: Cell<Option<ThisThread>> = const { Cell::new(None) };
+    /// Runs this thread's pending `unsync` exit finalizers when a thread other than `main`
+    /// ends. Created with the thread's first `unsync` finalizer.
+    static THREAD_END: ThreadEnd = const { ThreadEnd };
+}
+
+/// The current thread, if it can still be known.
+fn this_thread() -> Option<ThisThread> {
+    THREAD
+        .try_with(|cached| {
+            if cached.get().is_none() {
+                let current = std::thread::current();
+                cached.set(Some(ThisThread {
+                    id: current.id(),
+                    is_main: current.name() == Some("main"),
+                }));
+            }
+            cached.get()
+        })
+        .ok()
+        .flatten()
+}
+
+fn current_thread() -> Option<ThreadId> {
+    this_thread().map(|thread| thread.id)
+}
+
+/// The thread-end trigger of [`THREAD_END`].
+struct ThreadEnd;
+
+impl Drop for ThreadEnd {
+    fn drop(&mut self) {
+        // The main thread's locals are destroyed as the process exits, before the exit hook
+        // runs; the hook runs its finalizers then, in order with the thread-safe ones.
+        let Some(me) = this_thread() else { return };
+        if me.is_main || !may_run_exit_finalizers() {
+            return;
+        }
+        run_pending(Scope::ThreadEnd);
+        // Whatever stays (not `atexit`) can never run now: release it on its own thread.
+        let leftovers: Vec<Entry> = {
+            let mut registry = registry();
+            let ids: Vec<u64> = registry
+                .iter()
+                .filter(|(_, entry)| entry.is_local_to(me.id))
+                .map(|(id, _)| *id)
+                .collect();
+            ids.iter().filter_map(|id| registry.remove(id)).collect()
+        };
+        drop(leftovers);
+    }
 }
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(0);
@@ -58,8 +152,8 @@ static INSTALL_EXIT_HOOK: Once = Once::new();
 
 /// A new id, larger than every earlier one.
 pub(crate) fn next_id() -> u64 {
-    // Relaxed: only uniqueness and per-thread monotonicity are needed; the registries'
-    // locks order everything else.
+    // Relaxed: only uniqueness and per-thread monotonicity are needed; the registry's lock
+    // orders everything else.
     NEXT_ID.fetch_add(1, Ordering::Relaxed)
 }
 
@@ -69,65 +163,75 @@ pub(crate) fn exit_done() -> bool {
     EXIT_DONE.load(Ordering::Acquire)
 }
 
-fn global() -> std::sync::MutexGuard<'static, Global> {
-    // No user code runs under this lock, so a poisoned lock still holds consistent data.
-    GLOBAL.lock().unwrap_or_else(PoisonError::into_inner)
+/// Whether this process may run the registered exit finalizers: it is the one that
+/// registered them, or a forked child that opted in.
+fn may_run_exit_finalizers() -> bool {
+    // Relaxed: both are set long before they are read at exit; a stale value could only
+    // affect a child that changes the setting while it exits.
+    OWNER_PID.load(Ordering::Relaxed) == std::process::id()
+        || RUN_IN_FORKED_CHILD.load(Ordering::Relaxed)
 }
 
 pub(crate) fn register_global(id: u64, entry: Arc<dyn Pending + Send + Sync>) {
     install_exit_hook();
-    global().insert(id, entry);
-}
-
-pub(crate) fn unregister_global(id: u64) {
-    let removed = global().remove(&id);
-    // Dropped after the lock is released: it may be the last handle to user data.
-    drop(removed);
+    registry().insert(id, Entry::Shared(entry));
 }
 
 pub(crate) fn register_local(id: u64, entry: Rc<dyn Pending>) {
     install_exit_hook();
-    let refused = LOCAL
-        .try_with(|local| local.0.borrow_mut().insert(id, Rc::clone(&entry)))
-        .is_err();
-    if refused {
-        // The thread is tearing down its thread-locals: there is no exit left to wait for, so
-        // the finalizer stays registered only through its object (it still runs when the
-        // object dies).
-        drop(entry);
-    }
+    let Some(owner) = current_thread() else {
+        // The thread is tearing down: no exit is left to wait for, so the finalizer stays
+        // registered only through its object (it still runs when the object dies).
+        return;
+    };
+    // Make sure this thread's end runs its finalizers (ignored if the trigger is gone).
+    let _ = THREAD_END.try_with(|_| ());
+    let bound = ThreadBound {
+        owner,
+        entry: ManuallyDrop::new(entry),
+    };
+    registry().insert(id, Entry::Local(bound));
 }
 
-pub(crate) fn unregister_local(id: u64) {
-    let removed = LOCAL
-        .try_with(|local| local.0.borrow_mut().remove(&id))
-        .ok()
-        .flatten();
+/// Removes a finalizer that ran or was detached.
+pub(crate) fn unregister(id: u64) {
+    let removed = registry().remove(&id);
+    // Dropped after the lock is released: it may hold the last handle to user data.
     drop(removed);
 }
 
-/// An entry taken out of either registry.
-enum Entry {
-    Global(Arc<dyn Pending + Send + Sync>),
-    Local(Rc<dyn Pending>),
+/// Which exit is happening.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// The process exits (or `run_exit_finalizers` was called): the thread-safe finalizers
+    /// and this thread's `unsync` ones run.
+    Process,
+    /// A thread other than `main` ends: its `unsync` finalizers run.
+    ThreadEnd,
 }
 
-/// The id of the newest entry that wants to run at exit.
-fn newest_atexit<P: core::ops::Deref>(map: &BTreeMap<u64, P>) -> Option<u64>
-where
-    P::Target: Pending,
-{
-    map.iter()
-        .rev()
-        .find(|(_, entry)| entry.atexit())
-        .map(|(id, _)| *id)
-}
-
-fn take_newest_atexit<P: core::ops::Deref>(map: &mut BTreeMap<u64, P>) -> Option<P>
-where
-    P::Target: Pending,
-{
-    map.remove(&newest_atexit(map)?)
+/// Runs, newest first, the pending `atexit` finalizers of `scope`. The registry is read again
+/// after each, so finalizers created by running ones are run too.
+fn run_pending(scope: Scope) {
+    let me = current_thread();
+    while !exit_done() {
+        let next = {
+            let mut registry = registry();
+            let id = registry
+                .iter()
+                .rev()
+                .find(|(_, entry)| match entry {
+                    Entry::Shared(shared) => scope == Scope::Process && shared.atexit(),
+                    Entry::Local(_) => entry.for_thread(me).is_some_and(Pending::atexit),
+                })
+                .map(|(id, _)| *id);
+            id.and_then(|id| registry.remove(&id))
+        };
+        let Some(entry) = next else { break };
+        if let Some(pending) = entry.for_thread(me) {
+            pending.run_at_exit();
+        }
+    }
 }
 
 /// Runs every pending finalizer whose `atexit` flag is set, newest first, then makes all
@@ -135,12 +239,12 @@ where
 ///
 /// This runs by itself when the process exits normally (returning from `main` or
 /// `std::process::exit`); call it yourself where the program leaves another way, for example
-/// before `std::process::abort` or at the end of a `fork`ed child. It runs the thread-safe
-/// finalizers and the calling thread's [`unsync`](crate::unsync) ones; `unsync` finalizers
-/// of other threads run when their thread ends. After each finalizer the pending set is read
-/// again, so a finalizer created by a running one runs too, before older ones. A panicking
-/// finalizer is reported through the [unraisable hook](crate::set_unraisable_hook) and the
-/// rest still run. Calling it again does nothing.
+/// before `std::process::abort`. It runs the thread-safe finalizers and the calling thread's
+/// [`unsync`](crate::unsync) ones; `unsync` finalizers of other threads run when their
+/// thread ends. After each finalizer the pending set is read again, so a finalizer created
+/// by a running one runs too, before older ones. A panicking finalizer is reported through
+/// the [unraisable hook](crate::set_unraisable_hook) and the rest still run. Calling it again
+/// does nothing.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicBool, Ordering};
@@ -157,40 +261,7 @@ where
 /// assert!(!cleanup.alive());
 /// ```
 pub fn run_exit_finalizers() {
-    while !exit_done() {
-        // Newest first across both registries, re-read after every run: a finalizer may
-        // create others.
-        let global_id = newest_atexit(&global());
-        let local_id = LOCAL
-            .try_with(|local| newest_atexit(&local.0.borrow()))
-            .ok()
-            .flatten();
-        let global_is_newer = match (global_id, local_id) {
-            (None, None) => break,
-            (Some(global_id), Some(local_id)) => global_id > local_id,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-        };
-        let entry: Option<Entry> = if global_is_newer {
-            global_id
-                .and_then(|id| global().remove(&id))
-                .map(Entry::Global)
-        } else {
-            local_id
-                .and_then(|id| {
-                    LOCAL
-                        .try_with(|local| local.0.borrow_mut().remove(&id))
-                        .ok()
-                        .flatten()
-                })
-                .map(Entry::Local)
-        };
-        match entry {
-            Some(Entry::Global(entry)) => entry.run_at_exit(),
-            Some(Entry::Local(entry)) => entry.run_at_exit(),
-            None => {}
-        }
-    }
+    run_pending(Scope::Process);
     // Release pairs with the Acquire in `exit_done`.
     EXIT_DONE.store(true, Ordering::Release);
 }
@@ -203,17 +274,16 @@ pub fn set_exit_finalizers_in_forked_child(run: bool) -> bool {
     RUN_IN_FORKED_CHILD.swap(run, Ordering::Relaxed)
 }
 
+#[cfg(not(miri))]
 unsafe extern "C" {
     /// The C library's exit-handler registration (C99), which `exit` honours after `main`
     /// returns or on `std::process::exit`.
     fn atexit(handler: extern "C" fn()) -> core::ffi::c_int;
 }
 
+#[cfg(not(miri))]
 extern "C" fn at_process_exit() {
-    // Relaxed: both are read on the exiting thread after being set long before; a stale value
-    // could only skip or run the finalizers of a child that changed the setting while exiting.
-    let owner = OWNER_PID.load(Ordering::Relaxed);
-    if owner != std::process::id() && !RUN_IN_FORKED_CHILD.load(Ordering::Relaxed) {
+    if !may_run_exit_finalizers() {
         return;
     }
     // A panic must not unwind out of an `extern "C"` function.
@@ -224,12 +294,17 @@ extern "C" fn at_process_exit() {
 
 fn install_exit_hook() {
     INSTALL_EXIT_HOOK.call_once(|| {
+        // Relaxed: read at exit, long after; `call_once` orders it for other threads anyway.
         OWNER_PID.store(std::process::id(), Ordering::Relaxed);
-        // SAFETY: `at_process_exit` is a plain `extern "C" fn()` that never unwinds, which is
-        // all `atexit` asks of a handler.
-        let status = unsafe { atexit(at_process_exit) };
-        // Non-zero means the C library's table is full: finalizers then run only when their
-        // objects die or through `run_exit_finalizers`.
-        let _ = status;
+        // Miri cannot call C's `atexit`; under it exit finalizers run only when asked.
+        #[cfg(not(miri))]
+        {
+            // SAFETY: `at_process_exit` is a plain `extern "C" fn()` that never unwinds,
+            // which is all `atexit` asks of a handler.
+            let status = unsafe { atexit(at_process_exit) };
+            // Non-zero means the C library's table is full: finalizers then run only when
+            // their objects die or through `run_exit_finalizers`.
+            let _ = status;
+        }
     });
 }

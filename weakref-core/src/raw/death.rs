@@ -16,14 +16,23 @@ use core::ptr::NonNull;
 
 use super::node;
 use super::obj::ObjInner;
-use crate::flavor::Flavor;
+use crate::flavor::{Flavor, Slot};
 
 /// Starts the death of the object at `obj`, now or once the stack has unwound a little.
 ///
 /// # Safety
 ///
 /// The strong count of `obj` just reached zero and the caller held that last count.
+#[inline]
 pub(crate) unsafe fn begin<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) {
+    // A value without drop glue and an object without weak references run no user code when
+    // they die, so the death cannot nest another one: it needs no stack protection.
+    // SAFETY: the collective weak count keeps the header alive.
+    if !core::mem::needs_drop::<T>() && unsafe { ObjInner::header(obj) }.slot.is_empty() {
+        // SAFETY: the strong count is zero, and this is the one call of `die` for it.
+        unsafe { die::<T, Fl>(obj.cast()) };
+        return;
+    }
     // SAFETY: `die` may run once, later, on this thread: the strong count is zero and stays
     // so, and the strong handles' collective weak count keeps the allocation alive meanwhile.
     unsafe { crate::trashcan::run_or_defer(obj.cast(), die::<T, Fl>) }
