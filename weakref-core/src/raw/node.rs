@@ -168,11 +168,13 @@ unsafe impl<T: Send + Sync> Send for RawWeak<T, Atomic> {}
 unsafe impl<T: Send + Sync> Sync for RawWeak<T, Atomic> {}
 
 impl<T, Fl: Flavor> RawWeak<T, Fl> {
+    #[inline]
     fn node(&self) -> &Node<T, Fl> {
         // SAFETY: our handle keeps the node alive.
         unsafe { self.node.as_ref() }
     }
 
+    #[inline]
     fn header(&self) -> &Header<Fl> {
         // SAFETY: the node holds a weak count on its object.
         unsafe { ObjInner::header(self.node().obj) }
@@ -218,6 +220,7 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
         }
     }
 
+    #[inline]
     pub(crate) fn upgrade(&self) -> Option<RawObj<T, Fl>> {
         if self.header().strong.increment_if_nonzero() {
             // SAFETY: we just added a strong count for the new handle.

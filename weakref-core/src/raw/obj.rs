@@ -29,6 +29,7 @@ impl<T, Fl: Flavor> ObjInner<T, Fl> {
     /// # Safety
     ///
     /// `this` must point to an allocation kept alive, for `'a`, by a weak or strong count.
+    #[inline]
     pub(crate) unsafe fn header<'a>(this: NonNull<Self>) -> &'a Header<Fl> {
         // SAFETY: the caller keeps the allocation alive for 'a; the header is never mutated
         // except through its atomics or cells.
@@ -109,6 +110,7 @@ impl<T, Fl: Flavor> RawObj<T, Fl> {
     /// # Safety
     ///
     /// The caller has added one to the strong count of `ptr` on this handle's behalf.
+    #[inline]
     pub(crate) unsafe fn adopt(ptr: NonNull<ObjInner<T, Fl>>) -> Self {
         Self {
             ptr,
@@ -120,11 +122,13 @@ impl<T, Fl: Flavor> RawObj<T, Fl> {
         self.ptr
     }
 
+    #[inline]
     pub(crate) fn header(&self) -> &Header<Fl> {
         // SAFETY: our strong count keeps the allocation alive.
         unsafe { ObjInner::header(self.ptr) }
     }
 
+    #[inline]
     pub(crate) fn value(&self) -> &T {
         // SAFETY: our strong count keeps the value alive and it is only ever shared.
         unsafe { &*ObjInner::value_ptr(self.ptr) }
@@ -144,6 +148,7 @@ impl<T, Fl: Flavor> RawObj<T, Fl> {
 }
 
 impl<T, Fl: Flavor> Clone for RawObj<T, Fl> {
+    #[inline]
     fn clone(&self) -> Self {
         self.header().strong.increment();
         Self {
@@ -153,11 +158,25 @@ impl<T, Fl: Flavor> Clone for RawObj<T, Fl> {
     }
 }
 
+impl<T, Fl: Flavor> RawObj<T, Fl> {
+    /// The death of the object, out of line so that dropping a handle stays small.
+    ///
+    /// # Safety
+    ///
+    /// The strong count of `ptr` just reached zero and the caller held that last count.
+    #[inline(never)]
+    unsafe fn drop_slow(ptr: NonNull<ObjInner<T, Fl>>) {
+        // SAFETY: forwarded from our caller.
+        unsafe { super::death::begin::<T, Fl>(ptr) };
+    }
+}
+
 impl<T, Fl: Flavor> Drop for RawObj<T, Fl> {
+    #[inline]
     fn drop(&mut self) {
         if self.header().strong.decrement() {
             // SAFETY: that was the last strong count, and this handle is gone after `drop`.
-            unsafe { super::death::begin::<T, Fl>(self.ptr) };
+            unsafe { Self::drop_slow(self.ptr) };
         }
     }
 }
