@@ -1,5 +1,5 @@
-//! A tour of weak references: Python's `weakref.ref`, callbacks, their order, and
-//! `getweakrefcount`/`getweakrefs`, in both flavors.
+//! A tour of weak references: Python's `weakref.ref`, callbacks, their order,
+//! `getweakrefcount`/`getweakrefs`, in both flavors, and `weakref.proxy`.
 //!
 //! Run it with `cargo run -p weakref-examples --example tour`.
 
@@ -11,6 +11,14 @@ use weakref_core::{Obj, WeakRef, Weakrefable, getweakrefcount, getweakrefs};
 #[derive(Debug, Weakrefable)]
 struct Document {
     title: String,
+}
+
+/// `#[forward]` adds these methods to `DocumentProxy`, the proxy wrapper the derive generates.
+#[weakref_core::forward]
+impl Document {
+    fn words(&self) -> usize {
+        self.title.split_whitespace().count()
+    }
 }
 
 impl Drop for Document {
@@ -100,4 +108,30 @@ fn main() {
         weakref_core::unsync::WeakRef::with_callback(&doc, move |_| counter.set(counter.get() + 1));
     drop(doc);
     println!("    callbacks run: {}", seen.get());
+
+    println!("\n6. A proxy uses the object as if it held it, without keeping it alive.");
+    let doc = Obj::new(Document {
+        title: "proxy for the notes".into(),
+    });
+    let p = weakref_core::proxy(&doc); // a `DocumentProxy`
+    println!("    {p:?}");
+    println!(
+        "    p.title() -> {:?}",
+        p.title().map(|title| title.clone())
+    );
+    println!("    p.words() -> {:?}", p.words());
+    let listed = getweakrefs(&doc);
+    println!(
+        "    getweakrefcount = {}, getweakrefs lists it: is_proxy = {}",
+        getweakrefcount(&doc),
+        listed[0].is_proxy()
+    );
+    drop(listed);
+    drop(doc);
+    println!("    after drop: p.words() -> {:?}", p.words());
+    match p.title() {
+        Ok(title) => println!("    unexpected: {title}"),
+        Err(error) => println!("    p.title() -> Err: {error}"),
+    }
+    println!("    {p:?}");
 }

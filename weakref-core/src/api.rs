@@ -287,7 +287,7 @@ macro_rules! flavor_api {
                 "```",
             )]
             pub fn new(obj: &Obj<T>) -> Self {
-                Self { raw: RawWeak::shared(&obj.raw) }
+                Self { raw: RawWeak::shared(&obj.raw, $crate::raw::Kind::SharedRef) }
             }
 
             #[doc = concat!(
@@ -329,9 +329,11 @@ macro_rules! flavor_api {
             where
                 F: FnOnce(&WeakRef<T>) + $($callback_bound)* 'static,
             {
-                let raw = RawWeak::with_callback(&obj.raw, move |raw: &RawWeak<T, $Fl>| {
-                    callback(WeakRef::from_raw_ref(raw))
-                });
+                let raw = RawWeak::with_callback(
+                    &obj.raw,
+                    $crate::raw::Kind::CallbackRef,
+                    move |raw: &RawWeak<T, $Fl>| callback(WeakRef::from_raw_ref(raw)),
+                );
                 Self { raw }
             }
         }
@@ -424,6 +426,29 @@ macro_rules! flavor_api {
             }
 
             #[doc = concat!(
+                "Whether this is a handle to a proxy's weak-reference object rather than to a ",
+                "reference's.\n\n",
+                "[`getweakrefs`] lists every weak-reference object of an object, proxies ",
+                "included, as `WeakRef` handles. A proxy's handle behaves as a `WeakRef` to ",
+                "the same object (it upgrades, compares and hashes like one); ",
+                "`WeakProxy::try_from` turns it back into the [`WeakProxy`].\n\n",
+                "```\n",
+                "use ", $path, "::{getweakrefs, Obj, WeakProxy, WeakRef, Weakrefable};\n\n",
+                "#[derive(Weakrefable)]\n",
+                "struct Node;\n\n",
+                "let node = Obj::new(Node);\n",
+                "let weak = WeakRef::new(&node);\n",
+                "let proxy = WeakProxy::new(&node);\n",
+                "let refs = getweakrefs(&node);\n",
+                "assert!(!refs[0].is_proxy() && refs[0].ptr_eq(&weak));\n",
+                "assert!(refs[1].is_proxy() && refs[1].ptr_eq(proxy.as_weakref()));\n",
+                "```",
+            )]
+            pub fn is_proxy(&self) -> bool {
+                self.raw.kind().is_proxy()
+            }
+
+            #[doc = concat!(
                 "The hash this reference has under `Hash`, or `None` where Python's `hash(r)` ",
                 "raises `TypeError`: the referent died before the reference was ever hashed.",
                 "\n\n",
@@ -499,10 +524,11 @@ macro_rules! flavor_api {
         #[doc = concat!(
             "The number of weak-reference objects to `obj`: Python's ",
             "`weakref.getweakrefcount`.\n\n",
-            "It counts weak references (shared or with callbacks, including those of weak ",
-            "collections), not handles: clones of one `WeakRef` count once.\n\n",
+            "It counts weak-reference objects: references and proxies, shared or with ",
+            "callbacks, including those of weak collections. It does not count handles: ",
+            "clones of one `WeakRef` (or of one [`WeakProxy`]) count once.\n\n",
             "```\n",
-            "use ", $path, "::{getweakrefcount, Obj, WeakRef, Weakrefable};\n\n",
+            "use ", $path, "::{getweakrefcount, Obj, WeakProxy, WeakRef, Weakrefable};\n\n",
             "#[derive(Weakrefable)]\n",
             "struct Node;\n\n",
             "let node = Obj::new(Node);\n",
@@ -511,7 +537,9 @@ macro_rules! flavor_api {
             "let a2 = a.clone();\n",
             "let b = WeakRef::with_callback(&node, |_| {});\n",
             "assert_eq!(getweakrefcount(&node), 2);\n",
-            "drop((a, a2, b));\n",
+            "let p = WeakProxy::new(&node);\n",
+            "assert_eq!(getweakrefcount(&node), 3);\n",
+            "drop((a, a2, b, p));\n",
             "assert_eq!(getweakrefcount(&node), 0);\n",
             "```",
         )]
@@ -522,21 +550,28 @@ macro_rules! flavor_api {
         #[doc = concat!(
             "New handles to every weak-reference object of `obj`: Python's ",
             "`weakref.getweakrefs`.\n\n",
-            "In CPython's order: the shared reference first, then the others newest first ",
-            "(the order their callbacks would run in).\n\n",
+            "In CPython's order: the shared reference first, the shared proxy right after ",
+            "it, then the others, references and proxies with callbacks, newest first (the ",
+            "order their callbacks would run in).\n\n",
+            "Proxies are listed too, each as a `WeakRef` handle to the proxy's ",
+            "weak-reference object: [`WeakRef::is_proxy`] tells them apart, ",
+            "[`WeakRef::ptr_eq`] with [`WeakProxy::as_weakref`] identifies them, and ",
+            "`WeakProxy::try_from` converts them back.\n\n",
             "```\n",
-            "use ", $path, "::{getweakrefs, Obj, WeakRef, Weakrefable};\n\n",
+            "use ", $path, "::{getweakrefs, Obj, WeakProxy, WeakRef, Weakrefable};\n\n",
             "#[derive(Weakrefable)]\n",
             "struct Node;\n\n",
             "let node = Obj::new(Node);\n",
             "let older = WeakRef::with_callback(&node, |_| {});\n",
-            "let newer = WeakRef::with_callback(&node, |_| {});\n",
+            "let newer = WeakProxy::with_callback(&node, |_| {});\n",
+            "let proxy = WeakProxy::new(&node);\n",
             "let shared = WeakRef::new(&node);\n",
             "let refs = getweakrefs(&node);\n",
-            "assert_eq!(refs.len(), 3);\n",
+            "assert_eq!(refs.len(), 4);\n",
             "assert!(refs[0].ptr_eq(&shared));\n",
-            "assert!(refs[1].ptr_eq(&newer));\n",
-            "assert!(refs[2].ptr_eq(&older));\n",
+            "assert!(refs[1].ptr_eq(proxy.as_weakref()));\n",
+            "assert!(refs[2].ptr_eq(newer.as_weakref()));\n",
+            "assert!(refs[3].ptr_eq(&older));\n",
             "```",
         )]
         pub fn getweakrefs<T: Weakrefable>(obj: &Obj<T>) -> Vec<WeakRef<T>> {

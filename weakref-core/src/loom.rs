@@ -8,12 +8,12 @@ pub(crate) use loom::sync::atomic;
 #[cfg(not(loom))]
 pub(crate) use std::sync::atomic;
 
-/// A lock that is held while weak-reference operations run, so that the models explore its
-/// interleavings with them.
+/// The lock of the thread-safe weak collections, so that the collection models in
+/// `tests/loom_collections.rs` explore its interleavings.
 #[cfg(loom)]
-pub(crate) use loom::sync::Mutex;
+pub(crate) use loom::sync::{Mutex, MutexGuard};
 #[cfg(not(loom))]
-pub(crate) use std::sync::Mutex;
+pub(crate) use std::sync::{Mutex, MutexGuard};
 
 /// Declares thread-locals with constant initializers: `std`'s fast `const` form normally,
 /// loom's (which has no such form) under the model checker.

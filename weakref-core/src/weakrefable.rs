@@ -1,4 +1,8 @@
-//! The marker trait that grants a type weak references.
+//! The trait that grants a type weak references, and the one that names its proxy wrapper.
+
+use core::borrow::Borrow;
+
+use crate::ProxyAccess;
 
 /// Types whose objects may be weakly referenced.
 ///
@@ -32,11 +36,98 @@
 /// let weak = WeakRef::new(&five); // error: cannot create weak reference to 'i32' object
 /// ```
 ///
-/// Implementing the trait by hand (`impl Weakrefable for MyType {}`) is equivalent to the
-/// derive; the trait has no items and no safety requirements.
+/// The derive also implements [`Proxied`], which gives the type its proxy wrapper (see
+/// there). Implementing `Weakrefable` by hand (`impl Weakrefable for MyType {}`) grants
+/// everything but the wrapper; the trait has no items and no safety requirements.
 #[diagnostic::on_unimplemented(
     message = "cannot create weak reference to '{Self}' object",
     label = "'{Self}' does not support weak references",
     note = "only types that implement `Weakrefable` can be weakly referenced: add `#[derive(Weakrefable)]` to your type's definition, or wrap a foreign type such as `{Self}` in a struct that derives it"
 )]
 pub trait Weakrefable {}
+
+/// Types with a proxy wrapper: what [`proxy`](crate::proxy) returns for them.
+///
+/// `#[derive(Weakrefable)]` implements it, generating the wrapper: for `Counter`, a
+/// `CounterProxy<P>`. It derefs to the [`WeakProxy`](crate::WeakProxy) it wraps (`P`) and has
+/// an accessor per field (per field as visible as the type), returning a guard
+/// ([`FieldRef`](crate::FieldRef)) or `Err(ReferenceError)`; the attribute [`#[forward]`](crate::forward) on an `impl` block of
+/// the type adds its `&self` methods. One wrapper serves both flavors: `P` is
+/// [`WeakProxy<Counter>`](crate::WeakProxy) (the default) or
+/// [`unsync::WeakProxy<Counter>`](crate::unsync::WeakProxy).
+///
+/// ```
+/// use weakref_core::{proxy, unsync, Obj, WeakProxy, Weakrefable};
+///
+/// #[derive(Weakrefable)]
+/// struct Counter {
+///     count: u32,
+/// }
+///
+/// let counter = Obj::new(Counter { count: 7 });
+/// let p: CounterProxy = proxy(&counter);
+/// assert_eq!(*p.count().unwrap(), 7);
+/// let bare: &WeakProxy<Counter> = &p; // through `Deref`
+/// assert!(bare.ptr_eq(&WeakProxy::new(&counter)));
+///
+/// let local = unsync::Obj::new(Counter { count: 8 });
+/// let p: CounterProxy<unsync::WeakProxy<Counter>> = unsync::proxy(&local);
+/// assert_eq!(*p.count().unwrap(), 8);
+/// ```
+///
+/// The derive's documentation (`weakref_derive`) lists what it generates and its options:
+/// renaming the wrapper, `#[weakref(proxy = "Name")]`, or going without one,
+/// `#[weakref(no_proxy)]`, which sets [`Proxy`](Self::Proxy) to the bare `WeakProxy`.
+///
+/// # Implementing it by hand
+///
+/// A type that implements [`Weakrefable`] by hand has proxies
+/// ([`WeakProxy::new`](crate::WeakProxy::new)) but no wrapper. To use it with
+/// [`proxy`](crate::proxy) too, name the bare proxy, as `#[weakref(no_proxy)]` does:
+///
+/// ```
+/// use weakref_core::{proxy, Obj, Proxied, ProxyAccess, WeakProxy, Weakrefable};
+///
+/// struct Meters(f64);
+///
+/// impl Weakrefable for Meters {}
+///
+/// impl Proxied for Meters {
+///     type Proxy<P: ProxyAccess<Target = Self>> = P;
+/// }
+///
+/// let length = Obj::new(Meters(2.5));
+/// let p: WeakProxy<Meters> = proxy(&length);
+/// assert_eq!(p.with(|m| m.0), Ok(2.5));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "cannot create weak reference to '{Self}' object",
+    label = "'{Self}' has no proxy wrapper",
+    note = "`#[derive(Weakrefable)]` on your type's definition allows weak references and proxies to it, and wrapping a foreign type such as `{Self}` in a struct that derives it does too; a type that implements `Weakrefable` by hand needs an `impl Proxied` as well (with `type Proxy<P: ProxyAccess<Target = Self>> = P;`), or `WeakProxy::new` instead of `proxy`"
+)]
+pub trait Proxied: Weakrefable {
+    /// The proxy type that [`proxy`](crate::proxy) returns, given the flavor's bare proxy
+    /// `P` (a [`WeakProxy<Self>`](crate::WeakProxy) or an
+    /// [`unsync::WeakProxy<Self>`](crate::unsync::WeakProxy)).
+    ///
+    /// The derive sets it to the generated wrapper (`CounterProxy<P>`), or to `P` itself with
+    /// `#[weakref(no_proxy)]`. Whatever it is, it is made from `P` (`From<P>`) and lends it
+    /// (`Borrow<P>`), so generic code can always reach the bare proxy:
+    ///
+    /// ```
+    /// use std::borrow::Borrow;
+    /// use weakref_core::{proxy, Obj, Proxied, WeakProxy, Weakrefable};
+    ///
+    /// fn alive<T: Proxied>(obj: &Obj<T>) -> bool {
+    ///     let p = proxy(obj);
+    ///     let bare: &WeakProxy<T> = p.borrow();
+    ///     bare.is_alive()
+    /// }
+    ///
+    /// #[derive(Weakrefable)]
+    /// struct Node;
+    ///
+    /// assert!(alive(&Obj::new(Node)));
+    /// ```
+    type Proxy<P: ProxyAccess<Target = Self>>: From<P> + Borrow<P>;
+}

@@ -1,9 +1,9 @@
 //! The derive input, checked and reduced to what the expansion needs.
 //!
-//! The model borrows the user's tokens (the type's name and generics) instead of copying them,
-//! so code generated from it and errors about it point at the user's own source.
+//! The model borrows the user's tokens (the type's name, generics and fields) instead of
+//! copying them, so code generated from it and errors about it point at the user's own source.
 
-use syn::{Data, DeriveInput, Fields, Generics, Ident};
+use syn::{Data, DeriveInput, Fields, Generics, Ident, Member, Visibility};
 
 use crate::attr;
 use crate::ctxt::Ctxt;
@@ -12,10 +12,26 @@ use crate::ctxt::Ctxt;
 pub(crate) struct Container<'a> {
     /// The type's name.
     pub(crate) ident: &'a Ident,
+    /// The type's visibility, which the proxy wrapper shares.
+    pub(crate) vis: &'a Visibility,
     /// The type's generic parameters and where clause, exactly as declared.
     pub(crate) generics: &'a Generics,
     /// The options given by `#[weakref(...)]` on the type.
     pub(crate) attrs: attr::Container,
+    /// The fields that get an accessor on the proxy wrapper: a struct's fields that are at
+    /// least as visible as the struct itself, minus those marked `#[weakref(skip)]`. Enums and
+    /// unions have none (which variant is live is unknown).
+    pub(crate) fields: Vec<Field<'a>>,
+}
+
+/// A field of a struct, with the accessor the proxy wrapper gets for it.
+pub(crate) struct Field<'a> {
+    /// The field as the user wrote it (its visibility and type are reused).
+    pub(crate) original: &'a syn::Field,
+    /// How to reach it: `name` or `0`.
+    pub(crate) member: Member,
+    /// The accessor's name: the field's name, or `_0`, `_1`, ... for a tuple struct.
+    pub(crate) accessor: Ident,
 }
 
 impl<'a> Container<'a> {
@@ -27,33 +43,84 @@ impl<'a> Container<'a> {
     pub(crate) fn from_ast(cx: &Ctxt, input: &'a DeriveInput) -> Self {
         let attrs = attr::Container::from_ast(cx, &input.attrs);
 
-        match &input.data {
-            Data::Struct(data) => check_fields(cx, &data.fields),
+        let fields = match &input.data {
+            Data::Struct(data) => struct_fields(cx, &input.vis, &data.fields),
             Data::Enum(data) => {
                 for variant in &data.variants {
                     attr::reject_misplaced(cx, &variant.attrs, "enum variants");
-                    check_fields(cx, &variant.fields);
+                    for field in &variant.fields {
+                        attr::reject_misplaced(cx, &field.attrs, "the fields of enum variants");
+                    }
                 }
+                Vec::new()
             }
-            Data::Union(data) => cx.error_spanned_by(
-                data.union_token,
-                "`#[derive(Weakrefable)]` does not support unions: a union's active field is \
-                 unknown, so generated code could not safely read it; \
-                 only structs and enums are supported",
-            ),
-        }
+            Data::Union(data) => {
+                cx.error_spanned_by(
+                    data.union_token,
+                    "`#[derive(Weakrefable)]` does not support unions: a union's active field \
+                     is unknown, so generated code could not safely read it; \
+                     only structs and enums are supported",
+                );
+                Vec::new()
+            }
+        };
 
         Container {
             ident: &input.ident,
+            vis: &input.vis,
             generics: &input.generics,
             attrs,
+            fields,
         }
     }
 }
 
-/// Checks the fields of a struct or of one enum variant.
-fn check_fields(cx: &Ctxt, fields: &Fields) {
-    for field in fields {
-        attr::reject_misplaced(cx, &field.attrs, "fields");
+/// The fields of a struct that get an accessor, reading their `#[weakref(skip)]`.
+///
+/// A field gets one when it is visible wherever the wrapper is, that is, at least as visible
+/// as the struct (`vis`). The accessor then has the field's visibility, so it is usable exactly
+/// where the field is. A less visible field, typically a private field of a public type, is
+/// usually read through a getter of the same name, which `#[forward]` forwards; an accessor
+/// would clash with it.
+fn struct_fields<'a>(cx: &Ctxt, vis: &Visibility, fields: &'a Fields) -> Vec<Field<'a>> {
+    let mut accessors = Vec::new();
+    for (index, field) in fields.iter().enumerate() {
+        let skip = attr::member_skip(cx, &field.attrs, "a field");
+        if skip || reach(&field.vis) < reach(vis) {
+            continue;
+        }
+        let (member, accessor) = match &field.ident {
+            Some(ident) => (Member::Named(ident.clone()), ident.clone()),
+            None => {
+                let span = syn::spanned::Spanned::span(&field.ty);
+                let member = Member::Unnamed(syn::Index {
+                    index: index as u32,
+                    span,
+                });
+                (member, Ident::new(&format!("_{index}"), span))
+            }
+        };
+        accessors.push(Field {
+            original: field,
+            member,
+            accessor,
+        });
+    }
+    accessors
+}
+
+/// How far a visibility reaches, for comparing a field's with its struct's: everywhere,
+/// the crate, some module (`pub(super)`, `pub(in path)`), or this module only.
+///
+/// Two restricted visibilities count as equal: telling whether `pub(in a::b)` reaches as far
+/// as `pub(super)` needs the module tree, which a derive cannot see. That is harmless, since the
+/// accessor always has the field's own visibility.
+fn reach(vis: &Visibility) -> u8 {
+    match vis {
+        Visibility::Public(_) => 3,
+        Visibility::Restricted(restricted) if restricted.path.is_ident("crate") => 2,
+        Visibility::Restricted(restricted) if restricted.path.is_ident("self") => 0,
+        Visibility::Restricted(_) => 1,
+        Visibility::Inherited => 0,
     }
 }

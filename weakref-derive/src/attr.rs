@@ -1,32 +1,61 @@
-//! Parsing of the container attribute `#[weakref(...)]`.
+//! Parsing of the attributes the macros read: `#[weakref(...)]` on the derive input and its
+//! fields, `#[weakref(...)]` on the methods of a `#[forward]` impl, and the arguments of
+//! `#[forward(...)]` itself.
 //!
 //! Each key is parsed independently: a mistake in one key is recorded in the [`Ctxt`] and
-//! parsing resumes at the next comma, so every mistake in every `#[weakref(...)]` attribute is
-//! reported at once.
+//! parsing resumes at the next comma, so every mistake in every attribute is reported at once.
 
-use proc_macro2::TokenTree;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::format_ident;
 use syn::meta::ParseNestedMeta;
-use syn::parse::ParseStream;
-use syn::{Attribute, LitStr, Path, Token};
+use syn::parse::{ParseStream, Parser};
+use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CRATE, Symbol, WEAKREF};
+use crate::symbol::{CRATE, NO_PROXY, PROXY, SKIP, Symbol, WEAKREF};
 
 /// Each key accepted on the container, with what follows it, for the "unknown key" message.
-const CONTAINER_KEYS: &[(Symbol, &str)] = &[(CRATE, " = \"...\"")];
+const CONTAINER_KEYS: &[(Symbol, &str)] =
+    &[(CRATE, " = \"...\""), (PROXY, " = \"...\""), (NO_PROXY, "")];
+
+/// The keys accepted on a field or on a forwarded method.
+const MEMBER_KEYS: &[(Symbol, &str)] = &[(SKIP, "")];
+
+/// The derive's attribute, for messages.
+const WEAKREF_ATTR: &str = "`#[weakref(...)]`";
+
+/// The attribute macro's arguments, for messages.
+const FORWARD_ATTR: &str = "`#[forward(...)]`";
+
+/// The arguments accepted by `#[forward(...)]`.
+const FORWARD_KEYS: &[(Symbol, &str)] = &[(PROXY, " = \"...\""), (CRATE, " = \"...\"")];
 
 /// The options given by `#[weakref(...)]` on the struct or enum.
 pub(crate) struct Container {
     /// `#[weakref(crate = "path")]`, with the path's tokens spanned at the string literal;
     /// `None` if the key is absent or its value was malformed (an error already reported).
     crate_path: Option<Path>,
+    /// What to call the proxy wrapper, if there is to be one.
+    proxy: ProxyName,
+}
+
+/// The `proxy = "..."` / `no_proxy` choice.
+enum ProxyName {
+    /// `{Type}Proxy`.
+    Default,
+    /// `proxy = "Name"`.
+    Renamed(Ident),
+    /// `no_proxy`.
+    Disabled,
 }
 
 impl Container {
     /// Reads every `#[weakref(...)]` among the container's attributes, recording mistakes in
     /// `cx`.
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
-        let mut crate_path = Once::new(CRATE);
+        let mut crate_path = Once::new(CRATE, WEAKREF_ATTR);
+        let mut proxy = Once::new(PROXY, WEAKREF_ATTR);
+        let mut no_proxy = Once::new(NO_PROXY, WEAKREF_ATTR);
 
         for attr in attrs {
             if !WEAKREF.matches(attr.path()) {
@@ -37,8 +66,16 @@ impl Container {
                     let value = parse_crate_path(&meta);
                     crate_path.set(cx, &meta.path, value.as_ref().ok().cloned());
                     value.map(drop)
+                } else if PROXY.matches(&meta.path) {
+                    let value = parse_proxy_name(&meta);
+                    proxy.set(cx, &meta.path, value.as_ref().ok().cloned());
+                    value.map(drop)
+                } else if NO_PROXY.matches(&meta.path) {
+                    let value = parse_flag(&meta, NO_PROXY);
+                    no_proxy.set(cx, &meta.path, meta.path.clone());
+                    value
                 } else {
-                    Err(unknown_key(&meta.path))
+                    Err(unknown_key(&meta.path, WEAKREF_ATTR, CONTAINER_KEYS, None))
                 };
                 if let Err(error) = key {
                     cx.push(error);
@@ -51,26 +88,96 @@ impl Container {
             }
         }
 
+        let proxy = proxy.into_inner();
+        let proxy = match (proxy, no_proxy.into_inner()) {
+            (Some(_), Some(at)) => {
+                cx.error_spanned_by(
+                    at,
+                    "`no_proxy` contradicts `proxy = \"...\"`: give the wrapper a name, or \
+                     generate none, not both",
+                );
+                ProxyName::Default
+            }
+            (_, Some(_)) => ProxyName::Disabled,
+            (Some(Some(name)), None) => ProxyName::Renamed(name),
+            (Some(None) | None, None) => ProxyName::Default,
+        };
+
         Container {
             crate_path: crate_path.into_inner().flatten(),
+            proxy,
         }
     }
 
-    /// The path of the `Weakrefable` trait to implement: `path::Weakrefable` for
-    /// `#[weakref(crate = "path")]`, otherwise `::weakref_core::Weakrefable`.
+    /// The path of the runtime crate: `path` for `#[weakref(crate = "path")]`, otherwise
+    /// `::weakref_core`.
     ///
-    /// A malformed `crate` path also yields the default, which lets the fallback impl resolve
-    /// in the common case where the dependency is not renamed.
-    pub(crate) fn trait_path(&self) -> Path {
-        match &self.crate_path {
-            Some(krate) => syn::parse_quote!(#krate::Weakrefable),
-            None => syn::parse_quote!(::weakref_core::Weakrefable),
+    /// A malformed `crate` path also yields the default, which lets the fallback expansion
+    /// resolve in the common case where the dependency is not renamed.
+    pub(crate) fn krate(&self) -> Path {
+        krate_or_default(self.crate_path.as_ref())
+    }
+
+    /// The name of the proxy wrapper of the type `ident`, or `None` for `no_proxy`.
+    pub(crate) fn proxy_ident(&self, ident: &Ident) -> Option<Ident> {
+        match &self.proxy {
+            ProxyName::Default => Some(default_proxy_ident(ident)),
+            ProxyName::Renamed(name) => Some(name.clone()),
+            ProxyName::Disabled => None,
         }
     }
 }
 
+/// The runtime crate's path: `krate` if given, otherwise `::weakref_core`.
+fn krate_or_default(krate: Option<&Path>) -> Path {
+    match krate {
+        Some(krate) => krate.clone(),
+        None => syn::parse_quote!(::weakref_core),
+    }
+}
+
+/// `{ident}Proxy`, spanned at `ident`.
+pub(crate) fn default_proxy_ident(ident: &Ident) -> Ident {
+    format_ident!("{}Proxy", ident, span = ident.span())
+}
+
+/// Reads `#[weakref(skip)]` among the attributes of a field or of a forwarded method
+/// (`place` says which, for messages: "a field", "a method"). Returns whether it is there.
+pub(crate) fn member_skip(cx: &Ctxt, attrs: &[Attribute], place: &str) -> bool {
+    let mut skip = Once::new(SKIP, WEAKREF_ATTR);
+    for attr in attrs {
+        if !WEAKREF.matches(attr.path()) {
+            continue;
+        }
+        let parsed = attr.parse_nested_meta(|meta| {
+            let key = if SKIP.matches(&meta.path) {
+                let value = parse_flag(&meta, SKIP);
+                skip.set(cx, &meta.path, ());
+                value
+            } else {
+                let hint = CONTAINER_KEYS
+                    .iter()
+                    .any(|(key, _)| key.matches(&meta.path))
+                    .then_some("goes on the struct or enum itself");
+                let description = format!("the `#[weakref(...)]` of {place}");
+                Err(unknown_key(&meta.path, &description, MEMBER_KEYS, hint))
+            };
+            if let Err(error) = key {
+                cx.push(error);
+                skip_to_next_key(meta.input);
+            }
+            Ok(())
+        });
+        if let Err(error) = parsed {
+            cx.push(error);
+        }
+    }
+    skip.into_inner().is_some()
+}
+
 /// Records an error for each `#[weakref]` attribute in `attrs`, which belong to a place the
-/// derive does not read attributes from (`place` is that place, in the plural: "fields").
+/// macros do not read attributes from (`place` is that place, in the plural: "enum
+/// variants").
 pub(crate) fn reject_misplaced(cx: &Ctxt, attrs: &[Attribute], place: &str) {
     for attr in attrs {
         if WEAKREF.matches(attr.path()) {
@@ -85,15 +192,66 @@ pub(crate) fn reject_misplaced(cx: &Ctxt, attrs: &[Attribute], place: &str) {
     }
 }
 
+/// The arguments of `#[forward(...)]`.
+pub(crate) struct Forward {
+    crate_path: Option<Path>,
+    /// `proxy = "Name"` (or a path, `proxy = "module::Name"`).
+    pub(crate) proxy: Option<Path>,
+}
+
+impl Forward {
+    /// Parses the attribute's arguments, recording mistakes in `cx`.
+    pub(crate) fn parse(cx: &Ctxt, args: TokenStream) -> Self {
+        let mut crate_path = Once::new(CRATE, FORWARD_ATTR);
+        let mut proxy = Once::new(PROXY, FORWARD_ATTR);
+        let parser = syn::meta::parser(|meta| {
+            let key = if CRATE.matches(&meta.path) {
+                let value = parse_crate_path(&meta);
+                crate_path.set(cx, &meta.path, value.as_ref().ok().cloned());
+                value.map(drop)
+            } else if PROXY.matches(&meta.path) {
+                let value = parse_proxy_path(&meta);
+                proxy.set(cx, &meta.path, value.as_ref().ok().cloned());
+                value.map(drop)
+            } else {
+                Err(unknown_key(&meta.path, FORWARD_ATTR, FORWARD_KEYS, None))
+            };
+            if let Err(error) = key {
+                cx.push(error);
+                skip_to_next_key(meta.input);
+            }
+            Ok(())
+        });
+        if let Err(error) = parser.parse2(args) {
+            cx.push(error);
+        }
+        Forward {
+            crate_path: crate_path.into_inner().flatten(),
+            proxy: proxy.into_inner().flatten(),
+        }
+    }
+
+    /// The path of the runtime crate (see [`Container::krate`]).
+    pub(crate) fn krate(&self) -> Path {
+        krate_or_default(self.crate_path.as_ref())
+    }
+}
+
 /// A key that may be given at most once.
 struct Once<T> {
     key: Symbol,
+    /// The attribute, for the message: "`#[weakref(...)]`".
+    attribute: &'static str,
     value: Option<T>,
 }
 
 impl<T> Once<T> {
-    fn new(key: Symbol) -> Self {
-        Once { key, value: None }
+    fn new(key: Symbol, attribute: &'static str) -> Self {
+        Once {
+            key,
+            attribute,
+            value: None,
+        }
     }
 
     /// Stores the first value; any later one is an error spanned at its key `at`.
@@ -102,8 +260,8 @@ impl<T> Once<T> {
             cx.error_spanned_by(
                 at,
                 format_args!(
-                    "duplicate `{}` key in `#[weakref(...)]`; give it only once",
-                    self.key
+                    "duplicate `{}` key in {}; give it only once",
+                    self.key, self.attribute
                 ),
             );
         } else {
@@ -116,20 +274,28 @@ impl<T> Once<T> {
     }
 }
 
-/// Parses the value of `crate = "path"`.
-fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
-    const USAGE: &str = "`#[weakref(crate = \"path::to::weakref_core\")]`";
+/// Checks that a flag key (`no_proxy`, `skip`) has no value.
+fn parse_flag(meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<()> {
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        Ok(())
+    } else {
+        Err(meta.error(format_args!("`{key}` takes no value: write just `{key}`")))
+    }
+}
+
+/// Parses the string literal after `key =`; `usage` shows the expected form.
+fn parse_string(meta: &ParseNestedMeta<'_>, key: Symbol, usage: &str) -> syn::Result<LitStr> {
     if !meta.input.peek(Token![=]) {
         return Err(syn::Error::new_spanned(
             &meta.path,
-            format_args!("expected a value for `crate`: {USAGE}"),
+            format_args!("expected a value for `{key}`: {usage}"),
         ));
     }
     let input = meta.value()?;
     let literal: LitStr = input.parse().map_err(|error| {
         syn::Error::new(
             error.span(),
-            format_args!("expected a string literal: {USAGE}"),
+            format_args!("expected a string literal: {usage}"),
         )
     })?;
     if !literal.suffix().is_empty() {
@@ -141,6 +307,12 @@ fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
             ),
         ));
     }
+    Ok(literal)
+}
+
+/// Parses the value of `crate = "path"`.
+fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
+    let literal = parse_string(meta, CRATE, "`crate = \"path::to::weakref_core\"`")?;
     literal.parse_with(Path::parse_mod_style).map_err(|_| {
         syn::Error::new(
             literal.span(),
@@ -153,22 +325,67 @@ fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
     })
 }
 
-/// The error for a key that `#[weakref(...)]` does not have.
-fn unknown_key(key: &Path) -> syn::Error {
-    let expected = CONTAINER_KEYS
+/// Parses the value of the derive's `proxy = "Name"`: an identifier, spanned at the literal.
+fn parse_proxy_name(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
+    let literal = parse_string(meta, PROXY, "`proxy = \"CounterHandle\"`")?;
+    match syn::parse_str::<Ident>(&literal.value()) {
+        Ok(ident) => Ok(Ident::new(&ident.to_string(), literal.span())),
+        Err(_) => Err(syn::Error::new(
+            literal.span(),
+            format_args!(
+                "`{}` is not a valid proxy name; expected the identifier of the wrapper to \
+                 generate, such as \"CounterHandle\"",
+                literal.value()
+            ),
+        )),
+    }
+}
+
+/// Parses the value of `#[forward(proxy = "...")]`: the wrapper's name or path.
+fn parse_proxy_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
+    let literal = parse_string(meta, PROXY, "`proxy = \"CounterHandle\"`")?;
+    let path = literal.parse_with(Path::parse_mod_style).map_err(|_| {
+        syn::Error::new(
+            literal.span(),
+            format_args!(
+                "`{}` is not a valid proxy name; expected the name (or path) of the type's \
+                 proxy wrapper, such as \"CounterHandle\"",
+                literal.value()
+            ),
+        )
+    })?;
+    Ok(respan_path(path, literal.span()))
+}
+
+/// `path` with every identifier spanned at `span`.
+fn respan_path(mut path: Path, span: Span) -> Path {
+    for segment in &mut path.segments {
+        segment.ident.set_span(span);
+    }
+    path
+}
+
+/// The error for a key that an attribute does not have. `description` names the attribute,
+/// `keys` are the valid ones, and `hint` is added after them.
+fn unknown_key(
+    key: &Path,
+    description: &str,
+    keys: &[(Symbol, &str)],
+    hint: Option<&str>,
+) -> syn::Error {
+    let expected = keys
         .iter()
         .map(|(name, value)| format!("`{name}{value}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    let one_of = if CONTAINER_KEYS.len() == 1 {
-        ""
-    } else {
-        "one of "
-    };
+    let one_of = if keys.len() == 1 { "" } else { "one of " };
+    let hint = hint.map_or_else(String::new, |hint| {
+        format!(" (`{}` {hint})", display_path(key))
+    });
     syn::Error::new_spanned(
         key,
         format_args!(
-            "unknown key `{}` in `#[weakref(...)]`; expected {one_of}{expected}",
+            "unknown key `{}` in {description}; expected {one_of}{expected}{hint}",
             display_path(key)
         ),
     )

@@ -15,7 +15,19 @@ pub(crate) struct Symbol(&'static str);
 pub(crate) const WEAKREF: Symbol = Symbol("weakref");
 
 /// `#[weakref(crate = "path")]`: the path under which the `weakref_core` crate is reachable.
+/// Also an argument of `#[forward(...)]`.
 pub(crate) const CRATE: Symbol = Symbol("crate");
+
+/// `#[weakref(proxy = "Name")]`: the name of the generated proxy wrapper. Also an argument of
+/// `#[forward(...)]`, naming the wrapper to add methods to.
+pub(crate) const PROXY: Symbol = Symbol("proxy");
+
+/// `#[weakref(no_proxy)]`: generate no proxy wrapper.
+pub(crate) const NO_PROXY: Symbol = Symbol("no_proxy");
+
+/// `#[weakref(skip)]` on a field (no accessor) or on a method of a `#[forward]` impl (not
+/// forwarded).
+pub(crate) const SKIP: Symbol = Symbol("skip");
 
 impl Symbol {
     /// Whether `path` is exactly this one identifier (no `::`, no generic arguments).

@@ -9,7 +9,8 @@
 //! count, weaklist slot) followed by the value. The slot stays null until the first weak
 //! reference is made. Each weak reference is one [`Node`] allocation with its callback stored
 //! inline; the nodes of an object form an intrusive doubly-linked list headed by the slot, in
-//! CPython's order: the shared callback-less reference first, then the others, newest first.
+//! CPython's order: the shared callback-less reference first, the shared callback-less proxy
+//! right after it, then the others (references and proxies with callbacks), newest first.
 //!
 //! # Counts
 //!
@@ -23,5 +24,5 @@ pub(crate) mod death;
 mod node;
 mod obj;
 
-pub(crate) use node::{RawWeak, weakref_count, weakrefs};
+pub(crate) use node::{Kind, RawWeak, weakref_count, weakrefs};
 pub(crate) use obj::RawObj;

@@ -20,24 +20,50 @@ const HASHED: u8 = 1 << 2;
 const HASHING: u8 = 1 << 3;
 
 /// What a node is, which decides where it goes in its object's list.
+///
+/// The list keeps CPython's order: the shared reference at the head, the shared proxy right
+/// after it, then every other node, newest first.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Kind {
     /// The object's shared callback-less reference (`weakref.ref(o)`), kept at the head of
     /// the list and handed out again while it has handles.
     SharedRef,
+    /// The object's shared callback-less proxy (`weakref.proxy(o)`), kept right after the
+    /// shared references and handed out again while it has handles.
+    SharedProxy,
     /// A reference with a callback (`weakref.ref(o, cb)`): never shared, inserted after the
     /// shared nodes so that the list runs newest first.
     CallbackRef,
+    /// A proxy with a callback (`weakref.proxy(o, cb)`): placed like `CallbackRef`.
+    CallbackProxy,
 }
 
 impl Kind {
+    /// Whether nodes of this kind are handed out again (and so sit before the others).
     fn is_shared(self) -> bool {
-        matches!(self, Kind::SharedRef)
+        matches!(self, Kind::SharedRef | Kind::SharedProxy)
     }
 
+    pub(crate) fn is_proxy(self) -> bool {
+        matches!(self, Kind::SharedProxy | Kind::CallbackProxy)
+    }
+
+    /// Whether a new node of this kind goes after a linked node of kind `linked` when both
+    /// are at the front of the list: shared references first, then shared proxies, then the
+    /// rest (each new one before the older ones of its group).
+    fn goes_after(self, linked: Kind) -> bool {
+        match self {
+            Kind::SharedRef => false,
+            Kind::SharedProxy => linked == Kind::SharedRef,
+            Kind::CallbackRef | Kind::CallbackProxy => linked.is_shared(),
+        }
+    }
+
+    /// The name of the Python type, for `Debug` (`<weakref at ...>`, `<weakproxy at ...>`).
     fn python_name(self) -> &'static str {
         match self {
             Kind::SharedRef | Kind::CallbackRef => "weakref",
+            Kind::SharedProxy | Kind::CallbackProxy => "weakproxy",
         }
     }
 }
@@ -180,30 +206,45 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
         unsafe { ObjInner::header(self.node().obj) }
     }
 
-    /// The object's shared callback-less reference, made if it has none with handles.
-    pub(crate) fn shared(obj: &RawObj<T, Fl>) -> Self {
+    /// The object's shared callback-less node of `kind` (`SharedRef` or `SharedProxy`), made
+    /// if it has none with handles.
+    pub(crate) fn shared(obj: &RawObj<T, Fl>, kind: Kind) -> Self {
+        debug_assert!(kind.is_shared());
         let slot = &obj.header().slot;
         let head = slot.lock().cast::<Node<T, Fl>>();
-        if let Some(existing) = NonNull::new(head) {
+        // The shared nodes lead the list; a node whose last handle is being dropped (its
+        // count is zero, its `drop` waits for the lock) is skipped and will be unlinked.
+        let mut cursor = head;
+        while let Some(existing) = NonNull::new(cursor) {
             // SAFETY: we hold the list lock, so every linked node is alive.
             let node = unsafe { existing.as_ref() };
-            if node.kind == Kind::SharedRef && node.handles.increment_if_nonzero() {
+            if !node.kind.is_shared() {
+                break;
+            }
+            if node.kind == kind && node.handles.increment_if_nonzero() {
                 slot.unlock(head.cast());
                 return Self::adopt(existing);
             }
+            cursor = node.next.get();
         }
-        let node = NodeAlloc::allocate(obj, Kind::SharedRef, NoCallback, LINKED);
+        let node = NodeAlloc::allocate(obj, kind, NoCallback, LINKED);
         // SAFETY: we hold the list lock and `node` is new.
         let head = unsafe { insert(head, node) };
         slot.unlock(head.cast());
         Self::adopt(node)
     }
 
-    /// A new, unshared reference whose callback runs when the object dies.
+    /// A new, unshared node of `kind` (`CallbackRef` or `CallbackProxy`) whose callback runs
+    /// when the object dies.
     ///
     /// The public constructors add the bounds the flavor needs (`Send` for `Atomic`).
-    pub(crate) fn with_callback<F: Callback<T, Fl>>(obj: &RawObj<T, Fl>, callback: F) -> Self {
-        let node = NodeAlloc::allocate(obj, Kind::CallbackRef, callback, LINKED | CALLBACK);
+    pub(crate) fn with_callback<F: Callback<T, Fl>>(
+        obj: &RawObj<T, Fl>,
+        kind: Kind,
+        callback: F,
+    ) -> Self {
+        debug_assert!(!kind.is_shared());
+        let node = NodeAlloc::allocate(obj, kind, callback, LINKED | CALLBACK);
         let slot = &obj.header().slot;
         let head = slot.lock().cast::<Node<T, Fl>>();
         // SAFETY: we hold the list lock and `node` is new.
@@ -350,8 +391,9 @@ impl<T, Fl: Flavor> fmt::Debug for RawWeak<T, Fl> {
     }
 }
 
-/// Inserts `node` where its kind belongs and returns the new head: a shared node first, any
-/// other right after the leading shared nodes (so the rest of the list runs newest first).
+/// Inserts `node` where its kind belongs and returns the new head: a shared reference first,
+/// a shared proxy right after the leading shared references, any other node right after all
+/// the leading shared nodes (so the rest of the list runs newest first).
 ///
 /// # Safety
 ///
@@ -363,16 +405,14 @@ unsafe fn insert<T, Fl: Flavor>(
     // SAFETY: the node is new; only we can see it.
     let new = unsafe { node.as_ref() };
     let mut prev: *mut Node<T, Fl> = ptr::null_mut();
-    if !new.kind.is_shared() {
-        let mut cursor = head;
-        // SAFETY: under the list lock every linked node is alive.
-        while let Some(linked) = unsafe { cursor.as_ref() } {
-            if !linked.kind.is_shared() {
-                break;
-            }
-            prev = cursor;
-            cursor = linked.next.get();
+    let mut cursor = head;
+    // SAFETY: under the list lock every linked node is alive.
+    while let Some(linked) = unsafe { cursor.as_ref() } {
+        if !new.kind.goes_after(linked.kind) {
+            break;
         }
+        prev = cursor;
+        cursor = linked.next.get();
     }
     // SAFETY: `prev` is null or a linked node, alive under the lock.
     let next = match unsafe { prev.as_ref() } {
@@ -543,12 +583,16 @@ mod tests {
         kinds
     }
 
+    fn callback_node<Fl: Flavor>(obj: &RawObj<u8, Fl>, kind: Kind) -> RawWeak<u8, Fl> {
+        RawWeak::with_callback(obj, kind, |_: &RawWeak<u8, Fl>| {})
+    }
+
     fn list_order<Fl: Flavor>() {
         use Kind::{CallbackRef as C, SharedRef as S};
         let obj = RawObj::<u8, Fl>::new(7);
-        let c1 = RawWeak::with_callback(&obj, |_: &RawWeak<u8, Fl>| {});
-        let s1 = RawWeak::shared(&obj);
-        let c2 = RawWeak::with_callback(&obj, |_: &RawWeak<u8, Fl>| {});
+        let c1 = callback_node(&obj, C);
+        let s1 = RawWeak::shared(&obj, S);
+        let c2 = callback_node(&obj, C);
         assert_eq!(kinds(&obj), [S, C, C]);
         let found = weakrefs(&obj);
         assert!(found[0].ptr_eq(&s1) && found[1].ptr_eq(&c2) && found[2].ptr_eq(&c1));
@@ -558,7 +602,7 @@ mod tests {
         assert_eq!(kinds(&obj), [S, C]);
         drop(s1);
         assert_eq!(kinds(&obj), [C]);
-        let s2 = RawWeak::shared(&obj);
+        let s2 = RawWeak::shared(&obj, S);
         assert_eq!(kinds(&obj), [S, C]);
         drop(c1);
         assert_eq!(kinds(&obj), [S]);
@@ -575,6 +619,63 @@ mod tests {
     #[test]
     fn list_order_local() {
         list_order::<Local>();
+    }
+
+    /// CPython's order with proxies: shared reference, shared proxy, then the rest newest
+    /// first, whatever the order of creation; shared nodes are reused per kind.
+    fn proxy_order<Fl: Flavor>() {
+        use Kind::{CallbackProxy as CP, CallbackRef as C, SharedProxy as SP, SharedRef as S};
+        let obj = RawObj::<u8, Fl>::new(7);
+        let c1 = callback_node(&obj, C);
+        let sp = RawWeak::shared(&obj, SP);
+        assert_eq!(kinds(&obj), [SP, C]);
+        let cp = callback_node(&obj, CP);
+        assert_eq!(kinds(&obj), [SP, CP, C]);
+        let s = RawWeak::shared(&obj, S);
+        assert_eq!(kinds(&obj), [S, SP, CP, C]);
+        let c2 = callback_node(&obj, C);
+        assert_eq!(kinds(&obj), [S, SP, C, CP, C]);
+
+        // Each shared kind is reused, never confused with the other.
+        let sp_again = RawWeak::shared(&obj, SP);
+        let s_again = RawWeak::shared(&obj, S);
+        assert!(sp_again.ptr_eq(&sp) && s_again.ptr_eq(&s));
+        assert!(!sp.ptr_eq(&s));
+        assert_eq!(weakref_count(&obj), 5);
+        let found = weakrefs(&obj);
+        let expected = [&s, &sp, &c2, &cp, &c1];
+        assert!(
+            found
+                .iter()
+                .zip(expected)
+                .all(|(got, want)| got.ptr_eq(want))
+        );
+        drop(found);
+
+        // Without its shared reference, a new shared proxy still goes first; a new shared
+        // reference goes before it again.
+        drop((s, s_again, sp, sp_again));
+        assert_eq!(kinds(&obj), [C, CP, C]);
+        let sp = RawWeak::shared(&obj, SP);
+        assert_eq!(kinds(&obj), [SP, C, CP, C]);
+        let s = RawWeak::shared(&obj, S);
+        assert_eq!(kinds(&obj), [S, SP, C, CP, C]);
+        assert_eq!(format!("{sp:?}").split(' ').next(), Some("<weakproxy"));
+        assert_eq!(format!("{cp:?}").split(' ').next(), Some("<weakproxy"));
+        assert_eq!(format!("{s:?}").split(' ').next(), Some("<weakref"));
+        drop(obj);
+        assert!(format!("{cp:?}").ends_with("; dead>"));
+        drop((c1, c2, cp, sp, s));
+    }
+
+    #[test]
+    fn proxy_order_atomic() {
+        proxy_order::<Atomic>();
+    }
+
+    #[test]
+    fn proxy_order_local() {
+        proxy_order::<Local>();
     }
 
     #[test]

@@ -1,0 +1,403 @@
+//! The `proxy` benchmark: reading a field through a weak proxy, side by side with the same read
+//! through a strong handle, through `WeakRef::upgrade`, and through CPython's `weakref.proxy`,
+//! in one run, ending with a table of ratios against the project's goals.
+//!
+//! Run it with `cargo bench -p weakref-benches --bench proxy` (or `-- --test` for a quick check
+//! that everything runs). Each criterion group holds the sides of one comparison, measured back
+//! to back:
+//!
+//! | function | what one iteration does |
+//! |---|---|
+//! | `proxy_field` | `*p.x()?`: the generated accessor upgrades, lends the field through a `FieldRef`, and the guard's drop releases the strong count |
+//! | `proxy_with` | `p.with(\|point\| point.x)?`: the same through the closure-based access |
+//! | `upgrade_read` | `w.upgrade()?.x`: `WeakRef::upgrade`, read, drop of the `Obj` |
+//! | `obj_read` | `o.x` through an `Obj`: no weak reference at all, the floor |
+//!
+//! The goals: a proxy field read costs at most 1.1× an upgrade and read (the proxy adds no work
+//! of its own), and is at least 1.5× faster than CPython's `p.x` (timed by `cpython_proxy.py`,
+//! with timeit's loop cost subtracted). The read through an `Obj` is there for context: it
+//! shows what the temporary strong handle that makes proxies sound costs.
+
+use std::hint::black_box;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use criterion::Criterion;
+use weakref_benches::{
+    Goal, criterion_dir, estimates_path, mean_point_estimate, parse_measurements,
+};
+use weakref_core::{Obj, ReferenceError, WeakRef, Weakrefable, unsync};
+
+/// The benchmarked object: one `u64`, like the CPython side's `__slots__ = ("x", ...)`.
+#[derive(Weakrefable)]
+struct Point {
+    x: u64,
+}
+
+fn point() -> Point {
+    Point { x: black_box(7) }
+}
+
+/// Reads `x` through the generated accessor of the thread-safe flavor's wrapper.
+#[inline(never)]
+fn proxy_field(p: &PointProxy) -> Result<u64, ReferenceError> {
+    Ok(*p.x()?)
+}
+
+/// Checks once, before timing, that every benchmarked routine reads what it claims.
+fn sanity_checks() {
+    let obj = Obj::new(point());
+    let p = weakref_core::proxy(&obj);
+    assert_eq!(proxy_field(&p), Ok(7));
+    assert_eq!(p.with(|point| point.x), Ok(7));
+    assert_eq!(WeakRef::new(&obj).upgrade().map(|point| point.x), Some(7));
+    let local = unsync::Obj::new(point());
+    assert_eq!(unsync::proxy(&local).x().map(|x| *x), Ok(7));
+    drop(obj);
+    assert_eq!(proxy_field(&p), Err(ReferenceError));
+}
+
+/// The four ways to read the field, thread-safe flavor, then `unsync`. The objects stay alive,
+/// so every access succeeds.
+fn bench_field(c: &mut Criterion) {
+    let mut group = c.benchmark_group("proxy_field_sync");
+    let obj = Obj::new(point());
+    let p = weakref_core::proxy(&obj);
+    let weak = WeakRef::new(&obj);
+    group.bench_function("proxy_field", |b| {
+        b.iter(|| black_box(*black_box(&p).x().unwrap()))
+    });
+    group.bench_function("proxy_with", |b| {
+        b.iter(|| black_box(black_box(&p).with(|point| point.x).unwrap()))
+    });
+    group.bench_function("upgrade_read", |b| {
+        b.iter(|| black_box(black_box(&weak).upgrade().unwrap().x))
+    });
+    group.bench_function("obj_read", |b| b.iter(|| black_box(black_box(&obj).x)));
+    group.finish();
+
+    let mut group = c.benchmark_group("proxy_field_unsync");
+    let obj = unsync::Obj::new(point());
+    let p = unsync::proxy(&obj);
+    let weak = unsync::WeakRef::new(&obj);
+    group.bench_function("proxy_field", |b| {
+        b.iter(|| black_box(*black_box(&p).x().unwrap()))
+    });
+    group.bench_function("proxy_with", |b| {
+        b.iter(|| black_box(black_box(&p).with(|point| point.x).unwrap()))
+    });
+    group.bench_function("upgrade_read", |b| {
+        b.iter(|| black_box(black_box(&weak).upgrade().unwrap().x))
+    });
+    group.bench_function("obj_read", |b| b.iter(|| black_box(black_box(&obj).x)));
+    group.finish();
+}
+
+/// Short enough that the whole run stays well under a minute.
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(2))
+}
+
+/// The criterion group of this binary, `groups::proxy`.
+mod groups {
+    use super::{bench_field, config};
+
+    criterion::criterion_group! {
+        name = proxy;
+        config = config();
+        targets = bench_field
+    }
+}
+
+/// What the command line asked criterion for (decided as criterion decides it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// `cargo bench`: measure, then report.
+    Bench,
+    /// `cargo bench -- --test`, `cargo test --benches`, profiling: run everything once.
+    Test,
+    /// `--list`: name the benchmarks only.
+    List,
+}
+
+impl Mode {
+    fn from_args() -> Self {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let has = |flag: &str| args.iter().any(|arg| arg == flag);
+        if has("--list") {
+            Mode::List
+        } else if has("--bench")
+            && !has("--test")
+            && !args.iter().any(|arg| arg.starts_with("--profile-time"))
+        {
+            Mode::Bench
+        } else {
+            Mode::Test
+        }
+    }
+}
+
+/// A row of the ratio table: the mean of `ours` over the mean of `base`, both in `group`.
+struct Row {
+    label: &'static str,
+    group: &'static str,
+    ours: &'static str,
+    base: &'static str,
+    goal: Goal,
+}
+
+const ROWS: &[Row] = &[
+    Row {
+        label: "proxy field vs upgrade+read",
+        group: "proxy_field_sync",
+        ours: "proxy_field",
+        base: "upgrade_read",
+        goal: Goal::AtMost(1.1),
+    },
+    Row {
+        label: "proxy with vs upgrade+read",
+        group: "proxy_field_sync",
+        ours: "proxy_with",
+        base: "upgrade_read",
+        goal: Goal::AtMost(1.1),
+    },
+    Row {
+        label: "proxy field vs Obj read",
+        group: "proxy_field_sync",
+        ours: "proxy_field",
+        base: "obj_read",
+        goal: Goal::None,
+    },
+    Row {
+        label: "unsync: proxy field vs upgrade",
+        group: "proxy_field_unsync",
+        ours: "proxy_field",
+        base: "upgrade_read",
+        goal: Goal::AtMost(1.1),
+    },
+    Row {
+        label: "unsync: proxy with vs upgrade",
+        group: "proxy_field_unsync",
+        ours: "proxy_with",
+        base: "upgrade_read",
+        goal: Goal::AtMost(1.1),
+    },
+    Row {
+        label: "unsync: proxy field vs Obj read",
+        group: "proxy_field_unsync",
+        ours: "proxy_field",
+        base: "obj_read",
+        goal: Goal::None,
+    },
+];
+
+/// A CPython row: CPython's net time for `metric` over the mean of `function` in `group`.
+struct CpythonRow {
+    label: &'static str,
+    metric: &'static str,
+    group: &'static str,
+    ours: &'static str,
+    goal: Goal,
+}
+
+const CPYTHON_ROWS: &[CpythonRow] = &[
+    CpythonRow {
+        label: "p.x vs proxy field",
+        metric: "proxy_attr_ns",
+        group: "proxy_field_sync",
+        ours: "proxy_field",
+        goal: Goal::AtLeast(1.5),
+    },
+    CpythonRow {
+        label: "p.x vs unsync proxy field",
+        metric: "proxy_attr_ns",
+        group: "proxy_field_unsync",
+        ours: "proxy_field",
+        goal: Goal::None,
+    },
+    CpythonRow {
+        label: "r().x vs upgrade+read",
+        metric: "ref_call_attr_ns",
+        group: "proxy_field_sync",
+        ours: "upgrade_read",
+        goal: Goal::None,
+    },
+    CpythonRow {
+        label: "o.x vs Obj read",
+        metric: "attr_ns",
+        group: "proxy_field_sync",
+        ours: "obj_read",
+        goal: Goal::None,
+    },
+];
+
+/// Mean times written by this run (older estimates, from an earlier run or a filtered-out
+/// benchmark, are ignored).
+struct Estimates {
+    dir: PathBuf,
+    since: SystemTime,
+}
+
+impl Estimates {
+    fn new(dir: PathBuf, started: SystemTime) -> Self {
+        // Whole seconds, in case the file system keeps coarse modification times.
+        let secs = started
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self {
+            dir,
+            since: UNIX_EPOCH + Duration::from_secs(secs),
+        }
+    }
+
+    fn mean_ns(&self, group: &str, function: &str) -> Option<f64> {
+        let path = estimates_path(&self.dir, group, function);
+        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+        if modified < self.since {
+            return None;
+        }
+        mean_point_estimate(&std::fs::read_to_string(path).ok()?)
+    }
+}
+
+fn print_ratio_table(estimates: &Estimates) {
+    println!();
+    println!("== proxy field access: mean time per read, ratio = ours / baseline ==");
+    let mut printed = 0;
+    for row in ROWS {
+        let (Some(ours), Some(base)) = (
+            estimates.mean_ns(row.group, row.ours),
+            estimates.mean_ns(row.group, row.base),
+        ) else {
+            continue;
+        };
+        let ratio = ours / base;
+        println!(
+            "{:<32} {:>12} {:>7.2} ns  {:>12} {:>7.2} ns  ratio {:>5.2}x  {:<14} {}",
+            row.label,
+            row.ours,
+            ours,
+            row.base,
+            base,
+            ratio,
+            row.goal.to_string(),
+            row.goal.verdict(ratio),
+        );
+        printed += 1;
+    }
+    if printed == 0 {
+        println!(
+            "(no estimates from this run under {}: the table needs a full `cargo bench`)",
+            estimates.dir.display()
+        );
+    }
+}
+
+/// CPython's numbers from `cpython_proxy.py`, or why there are none.
+fn run_cpython(quick: bool) -> Result<(String, Vec<(String, f64)>), String> {
+    let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cpython_proxy.py");
+    let mut command = Command::new(&python);
+    command.arg(&script);
+    if quick {
+        command.arg("--quick");
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) if err.kind() == ErrorKind::NotFound => {
+            return Err(format!("{} not found", python.to_string_lossy()));
+        }
+        Err(err) => return Err(format!("could not run {}: {err}", script.display())),
+    };
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed ({}): {}",
+            script.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let version = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix('#'))
+        .map_or_else(|| "CPython".to_string(), |v| v.trim().to_string());
+    Ok((version, parse_measurements(&stdout)))
+}
+
+fn lookup(measurements: &[(String, f64)], name: &str) -> Option<f64> {
+    measurements
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|&(_, value)| value)
+}
+
+fn print_cpython_table(estimates: &Estimates, mode: Mode) {
+    println!();
+    println!("== vs CPython: speedup = CPython time (loop cost subtracted) / ours ==");
+    let (version, measurements) = match run_cpython(mode != Mode::Bench) {
+        Ok(found) => found,
+        Err(why) => {
+            println!("CPython comparison skipped: {why}");
+            return;
+        }
+    };
+    let loop_ns = lookup(&measurements, "loop_ns").unwrap_or(0.0);
+    println!(
+        "{version}, timeit, best of 7, minus its loop cost of {loop_ns:.2} ns \
+         (python3 benches/cpython_proxy.py)"
+    );
+    for row in CPYTHON_ROWS {
+        let Some(python) = lookup(&measurements, row.metric) else {
+            println!("{:<32} (no `{}` from the script)", row.label, row.metric);
+            continue;
+        };
+        let python = python - loop_ns;
+        let Some(ours) = estimates.mean_ns(row.group, row.ours) else {
+            println!("{:<32} {:>12} {:>7.2} ns", row.label, "CPython", python);
+            continue;
+        };
+        let speedup = python / ours;
+        println!(
+            "{:<32} {:>12} {:>7.2} ns  {:>12} {:>7.2} ns  speedup {:>5.2}x  {:<14} {}",
+            row.label,
+            "CPython",
+            python,
+            row.ours,
+            ours,
+            speedup,
+            row.goal.to_string(),
+            row.goal.verdict(speedup),
+        );
+    }
+}
+
+fn main() {
+    let started = SystemTime::now();
+    let mode = Mode::from_args();
+    if mode != Mode::List {
+        sanity_checks();
+    }
+
+    groups::proxy();
+    Criterion::default().configure_from_args().final_summary();
+    if mode == Mode::List {
+        return;
+    }
+
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the benches package is in the workspace");
+    let estimates = Estimates::new(criterion_dir(workspace), started);
+    print_ratio_table(&estimates);
+    print_cpython_table(&estimates, mode);
+    if mode != Mode::Bench {
+        println!();
+        println!("(test mode: times are not measured, CPython ran briefly only)");
+    }
+}

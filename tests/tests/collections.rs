@@ -1,0 +1,279 @@
+//! Checklist sections 10-14 (weak collections), each test run against both flavors: `sync`
+//! (the crate root) and `unsync`. The multi-threaded tests of section 14 are in `mod threaded`
+//! below (thread-safe flavor only); the time-bounded stress test is `collections_stress.rs`.
+
+/// The thread-safe flavor.
+mod sync {
+    use weakref_core as wr;
+
+    include!("flavored/coll_support.rs");
+    include!("flavored/coll_wvd.rs");
+    include!("flavored/coll_wkd.rs");
+    include!("flavored/coll_set.rs");
+    include!("flavored/coll_iteration.rs");
+}
+
+/// The single-threaded flavor.
+// The shared code uses `Arc` so that its callbacks are `Send` for the thread-safe flavor; here
+// the weak references inside are not `Send`, which that lint points out.
+#[allow(clippy::arc_with_non_send_sync)]
+mod unsync {
+    use weakref_core::unsync as wr;
+
+    include!("flavored/coll_support.rs");
+    include!("flavored/coll_wvd.rs");
+    include!("flavored/coll_wkd.rs");
+    include!("flavored/coll_set.rs");
+    include!("flavored/coll_iteration.rs");
+}
+
+/// Checklist section 14 with real threads (thread-safe flavor only).
+mod threaded {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Barrier};
+    use std::thread;
+
+    use weakref_core::{
+        Obj, WeakIdSet, WeakKeyDictionary, WeakSet, WeakValueDictionary, Weakrefable,
+    };
+
+    #[derive(Debug, PartialEq, Eq, Hash, Weakrefable)]
+    struct Item(u32);
+
+    fn rounds(full: usize) -> usize {
+        if cfg!(miri) { full / 1000 + 5 } else { full }
+    }
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn item_145_collections_are_send_and_sync() {
+        assert_send_sync::<WeakValueDictionary<String, Item>>();
+        assert_send_sync::<WeakKeyDictionary<Item, String>>();
+        assert_send_sync::<WeakSet<Item>>();
+        assert_send_sync::<WeakIdSet<Item>>();
+    }
+
+    #[test]
+    fn item_141_threaded_setdefault_never_returns_dead() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let churn = Arc::clone(&d);
+        let other = thread::spawn(move || {
+            for i in 0..rounds(20_000) {
+                let v = Obj::new(Item(i as u32));
+                churn.insert(10, &v); // replaced, then dies on this thread
+            }
+        });
+        for i in 0..rounds(20_000) {
+            let fresh = Obj::new(Item(1_000_000 + i as u32));
+            let got = d.setdefault(10, &fresh);
+            // `got` is a strong handle: alive by construction. It is ours or the live value
+            // the other thread stored.
+            assert!(Obj::ptr_eq(&got, &fresh) || got.0 < 1_000_000);
+        }
+        other.join().unwrap();
+    }
+
+    #[test]
+    fn item_142_threaded_pop_never_returns_none_for_live_value() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let churn = Arc::clone(&d);
+        let other = thread::spawn(move || {
+            for i in 0..rounds(20_000) {
+                let v = Obj::new(Item(i as u32));
+                churn.insert(i as u32 % 64 + 100, &v);
+            }
+        });
+        for _ in 0..rounds(20_000) {
+            let obj = Obj::new(Item(10));
+            d.insert(10, &obj);
+            assert!(Obj::ptr_eq(&d.remove(&10).unwrap(), &obj));
+        }
+        other.join().unwrap();
+    }
+
+    #[test]
+    fn item_143_threaded_reassign_keeps_len_one() {
+        let d: WeakValueDictionary<u32, Item> = WeakValueDictionary::new();
+        let (send, receive) = mpsc::channel::<Obj<Item>>();
+        let dropper = thread::spawn(move || {
+            // The old values die here, so their removal callbacks race with the inserts.
+            for value in receive {
+                drop(value);
+            }
+        });
+        for i in 0..rounds(50_000) {
+            let o = Obj::new(Item(i as u32));
+            d.insert(10, &o);
+            assert_eq!(d.len(), 1, "o is alive, so the dict can't be empty");
+            send.send(o).unwrap();
+        }
+        drop(send);
+        dropper.join().unwrap();
+        assert_eq!(d.len(), 0);
+    }
+
+    #[test]
+    fn item_144_threaded_copy_while_entries_die() {
+        let n = rounds(5_000);
+        let values: Vec<Obj<Item>> = (0..n as u32).map(|i| Obj::new(Item(i))).collect();
+        let d: Arc<WeakValueDictionary<u32, Item>> =
+            Arc::new(values.iter().map(|v| (v.0, v)).collect());
+        let k: Arc<WeakKeyDictionary<Item, u32>> =
+            Arc::new(values.iter().map(|v| (v, v.0)).collect());
+        let barrier = Arc::new(Barrier::new(2));
+        let start = Arc::clone(&barrier);
+        let killer = thread::spawn(move || {
+            start.wait();
+            let mut values = values;
+            let mut seed = 12345u64;
+            while !values.is_empty() {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let index = (seed >> 33) as usize % values.len();
+                drop(values.swap_remove(index));
+            }
+        });
+        barrier.wait();
+        for _ in 0..rounds(50) {
+            let dc = (*d).clone();
+            let kc = (*k).clone();
+            for (key, value) in &dc {
+                assert_eq!(key, value.0);
+            }
+            for (key, value) in &kc {
+                assert_eq!(key.0, value);
+            }
+        }
+        killer.join().unwrap();
+        assert!(d.is_empty() && k.is_empty());
+    }
+
+    #[test]
+    fn item_145_concurrent_iteration() {
+        let values: Vec<Obj<Item>> = (0..200).map(Item).map(Obj::new).collect();
+        let s: Arc<WeakSet<Item>> = Arc::new(values.iter().collect());
+        let threads: Vec<_> = (0..3)
+            .map(|_| {
+                let s = Arc::clone(&s);
+                thread::spawn(move || {
+                    for _ in 0..rounds(200) {
+                        assert!(s.iter().count() <= 200);
+                    }
+                })
+            })
+            .collect();
+        drop(values);
+        for t in threads {
+            t.join().unwrap();
+        }
+        assert!(s.is_empty());
+    }
+
+    #[test]
+    fn removal_callback_does_not_wait_for_a_busy_collection() {
+        // One thread is inside the dictionary's lock (in a key's `Eq`) while another drops
+        // the last handle to a value: the drop, callback included, completes without waiting,
+        // and the holder applies the removal before it releases the lock.
+        use std::hash::{Hash, Hasher};
+        use std::sync::Mutex;
+
+        /// Signals that `Eq` was entered, then waits for permission to return.
+        type Gate = Arc<Mutex<Option<(mpsc::Sender<()>, mpsc::Receiver<()>)>>>;
+
+        #[derive(Clone, Debug)]
+        struct SlowKey(u32, Gate);
+        impl PartialEq for SlowKey {
+            fn eq(&self, other: &Self) -> bool {
+                if let Some((entered, proceed)) = self.1.lock().unwrap().take() {
+                    entered.send(()).unwrap();
+                    proceed.recv().unwrap();
+                }
+                self.0 == other.0
+            }
+        }
+        impl Eq for SlowKey {}
+        impl Hash for SlowKey {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
+
+        let gate = Arc::new(Mutex::new(None));
+        let d: Arc<WeakValueDictionary<SlowKey, Item>> = Arc::new(WeakValueDictionary::new());
+        let kept = Obj::new(Item(1));
+        d.insert(SlowKey(1, Arc::clone(&gate)), &kept);
+        let victim = Obj::new(Item(2));
+        d.insert(SlowKey(2, Arc::new(Mutex::new(None))), &victim);
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (proceed_tx, proceed_rx) = mpsc::channel();
+        *gate.lock().unwrap() = Some((entered_tx, proceed_rx));
+        let busy = Arc::clone(&d);
+        let holder =
+            thread::spawn(move || busy.get(&SlowKey(1, Arc::new(Mutex::new(None)))).is_some());
+        entered_rx.recv().unwrap(); // the holder is inside `Eq`, under the lock
+        drop(victim); // returns although the lock is held
+        proceed_tx.send(()).unwrap();
+        assert!(holder.join().unwrap());
+        assert_eq!(d.len(), 1, "the queued removal was applied by the holder");
+    }
+}
+
+/// What the `unsync` flavor does when a key's `Eq` uses its own collection (documented as
+/// forbidden): a clear panic, not a `RefCell` error or undefined behaviour; the collection
+/// stays usable.
+#[allow(clippy::arc_with_non_send_sync)]
+mod unsync_reentrancy {
+    use std::cell::RefCell;
+    use std::hash::{Hash, Hasher};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    use std::rc::Rc;
+
+    use weakref_core::unsync::{Obj, WeakValueDictionary, Weakrefable};
+
+    #[derive(Weakrefable)]
+    struct Item;
+
+    type Shared = Rc<RefCell<Option<Rc<WeakValueDictionary<Key, Item>>>>>;
+
+    /// A key whose `Eq` asks its own dictionary for its length.
+    #[derive(Clone)]
+    struct Key(u32, Shared);
+
+    impl PartialEq for Key {
+        fn eq(&self, other: &Self) -> bool {
+            if let Some(dict) = self.1.borrow().as_ref() {
+                let _ = dict.len();
+            }
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Key {}
+
+    impl Hash for Key {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            self.0.hash(state);
+        }
+    }
+
+    #[test]
+    fn key_eq_using_its_own_collection_panics_clearly() {
+        let shared: Shared = Rc::default();
+        let dict = Rc::new(WeakValueDictionary::new());
+        let item = Obj::new(Item);
+        dict.insert(Key(1, Rc::clone(&shared)), &item);
+        *shared.borrow_mut() = Some(Rc::clone(&dict));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            dict.get(&Key(1, Rc::default())).is_some()
+        }));
+        let message = outcome.unwrap_err();
+        let message = message.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert!(message.contains("must not use the collection"), "{message}");
+        shared.borrow_mut().take();
+        assert_eq!(dict.len(), 1, "still usable");
+        drop(item);
+        assert!(dict.is_empty());
+    }
+}
