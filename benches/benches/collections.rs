@@ -21,7 +21,6 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::Path;
-use std::process::Command;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -30,7 +29,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use criterion::Criterion;
 use weak_table::WeakValueHashMap;
 use weakref_benches::{
-    Goal, criterion_dir, estimates_path, mean_point_estimate, parse_measurements,
+    CpythonRun, Goal, criterion_dir, estimates_path, mean_point_estimate, run_cpython_script,
 };
 use weakref_core::{Obj, WeakValueDictionary, Weakrefable, unsync};
 
@@ -404,30 +403,10 @@ fn print_ratios(estimates: &Estimates) {
     }
 }
 
-fn cpython(quick: bool) -> Option<(String, Vec<(String, f64)>)> {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cpython_collections.py");
-    let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
-    let mut command = Command::new(python);
-    command.arg(script);
-    if quick {
-        command.arg("--quick");
-    }
-    let output = command.output().ok()?;
-    if !output.status.success() {
-        println!(
-            "CPython comparison skipped: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        return None;
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let version = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix('#'))
-        .unwrap_or("CPython")
-        .trim()
-        .to_string();
-    Some((version, parse_measurements(&stdout)))
+fn cpython(quick: bool) -> Option<CpythonRun> {
+    run_cpython_script("cpython_collections.py", quick)
+        .map_err(|why| println!("CPython comparison skipped: {why}"))
+        .ok()
 }
 
 fn print_cpython(estimates: &Estimates, quick: bool) -> Option<Vec<(String, f64)>> {

@@ -19,14 +19,12 @@
 //! shows what the temporary strong handle that makes proxies sound costs.
 
 use std::hint::black_box;
-use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use criterion::Criterion;
 use weakref_benches::{
-    Goal, criterion_dir, estimates_path, mean_point_estimate, parse_measurements,
+    Goal, criterion_dir, estimates_path, lookup, mean_point_estimate, run_cpython_script,
 };
 use weakref_core::{Obj, ReferenceError, WeakRef, Weakrefable, unsync};
 
@@ -298,49 +296,11 @@ fn print_ratio_table(estimates: &Estimates) {
     }
 }
 
-/// CPython's numbers from `cpython_proxy.py`, or why there are none.
-fn run_cpython(quick: bool) -> Result<(String, Vec<(String, f64)>), String> {
-    let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("cpython_proxy.py");
-    let mut command = Command::new(&python);
-    command.arg(&script);
-    if quick {
-        command.arg("--quick");
-    }
-    let output = match command.output() {
-        Ok(output) => output,
-        Err(err) if err.kind() == ErrorKind::NotFound => {
-            return Err(format!("{} not found", python.to_string_lossy()));
-        }
-        Err(err) => return Err(format!("could not run {}: {err}", script.display())),
-    };
-    if !output.status.success() {
-        return Err(format!(
-            "{} failed ({}): {}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let version = stdout
-        .lines()
-        .find_map(|line| line.strip_prefix('#'))
-        .map_or_else(|| "CPython".to_string(), |v| v.trim().to_string());
-    Ok((version, parse_measurements(&stdout)))
-}
-
-fn lookup(measurements: &[(String, f64)], name: &str) -> Option<f64> {
-    measurements
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|&(_, value)| value)
-}
-
 fn print_cpython_table(estimates: &Estimates, mode: Mode) {
     println!();
     println!("== vs CPython: speedup = CPython time (loop cost subtracted) / ours ==");
-    let (version, measurements) = match run_cpython(mode != Mode::Bench) {
+    let (version, measurements) = match run_cpython_script("cpython_proxy.py", mode != Mode::Bench)
+    {
         Ok(found) => found,
         Err(why) => {
             println!("CPython comparison skipped: {why}");

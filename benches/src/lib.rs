@@ -160,6 +160,54 @@ impl fmt::Display for Goal {
     }
 }
 
+/// What a CPython timing script printed: the interpreter's description (its `# ...` line)
+/// and its `name value` measurements.
+pub type CpythonRun = (String, Vec<(String, f64)>);
+
+/// Runs `script` (a file of this package, e.g. `"cpython_weakref.py"`) with `$PYTHON` or
+/// `python3`, passing `--quick` in criterion's test mode, and reads its measurements.
+///
+/// The error says why there are no numbers (no interpreter, the script failed), for the
+/// report to print instead of the CPython rows.
+pub fn run_cpython_script(script: &str, quick: bool) -> Result<CpythonRun, String> {
+    let python = std::env::var_os("PYTHON").unwrap_or_else(|| "python3".into());
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join(script);
+    let mut command = std::process::Command::new(&python);
+    command.arg(&script);
+    if quick {
+        command.arg("--quick");
+    }
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(format!("{} not found", python.to_string_lossy()));
+        }
+        Err(err) => return Err(format!("could not run {}: {err}", script.display())),
+    };
+    if !output.status.success() {
+        return Err(format!(
+            "{} failed ({}): {}",
+            script.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let version = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix('#'))
+        .map_or_else(|| "CPython".to_string(), |v| v.trim().to_string());
+    Ok((version, parse_measurements(&stdout)))
+}
+
+/// The value measured under `name`, if the script printed it.
+pub fn lookup(measurements: &[(String, f64)], name: &str) -> Option<f64> {
+    measurements
+        .iter()
+        .find(|(key, _)| key == name)
+        .map(|&(_, value)| value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
