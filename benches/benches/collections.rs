@@ -20,17 +20,14 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
 use weak_table::WeakValueHashMap;
-use weakref_benches::{
-    CpythonRun, Goal, criterion_dir, estimates_path, mean_point_estimate, run_cpython_script,
-};
+use weakref_benches::{CpythonRun, Estimates, Goal, run_cpython_script};
 use weakref_core::{Obj, WeakValueDictionary, Weakrefable, unsync};
 
 // ---------------------------------------------------------------------------------------------
@@ -363,22 +360,6 @@ const ROWS: &[Row] = &[
     },
 ];
 
-struct Estimates {
-    dir: std::path::PathBuf,
-    since: SystemTime,
-}
-
-impl Estimates {
-    fn mean_ns(&self, group: &str, function: &str) -> Option<f64> {
-        let path = estimates_path(&self.dir, group, function);
-        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-        if modified < self.since {
-            return None;
-        }
-        mean_point_estimate(&std::fs::read_to_string(path).ok()?)
-    }
-}
-
 fn print_ratios(estimates: &Estimates) {
     println!();
     println!("== weak collections vs baselines: ratio = weakref / baseline ==");
@@ -550,16 +531,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the benches package is in the workspace");
-    let secs = started
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let estimates = Estimates {
-        dir: criterion_dir(workspace),
-        since: UNIX_EPOCH + Duration::from_secs(secs),
-    };
+    let estimates = Estimates::since(started);
     print_ratios(&estimates);
     let cpython = print_cpython(&estimates, quick);
     print_memory(cpython.as_deref());

@@ -11,16 +11,13 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
-use weakref_benches::{
-    Goal, criterion_dir, estimates_path, lookup, mean_point_estimate, run_cpython_script,
-};
+use weakref_benches::{Estimates, Goal, Mode, lookup, run_cpython_script};
 use weakref_core::{Obj, WeakRef, Weakrefable, unsync};
 
 // ---------------------------------------------------------------------------------------------
@@ -417,35 +414,6 @@ mod groups {
 // The report
 // ---------------------------------------------------------------------------------------------
 
-/// What the command line asked criterion for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// `cargo bench`: measure, then report.
-    Bench,
-    /// `cargo bench -- --test`, `cargo test --benches`, profiling: run everything once.
-    Test,
-    /// `--list`: name the benchmarks only.
-    List,
-}
-
-impl Mode {
-    /// The mode, decided from the arguments as criterion decides it.
-    fn from_args() -> Self {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let has = |flag: &str| args.iter().any(|arg| arg == flag);
-        if has("--list") {
-            Mode::List
-        } else if has("--bench")
-            && !has("--test")
-            && !args.iter().any(|arg| arg.starts_with("--profile-time"))
-        {
-            Mode::Bench
-        } else {
-            Mode::Test
-        }
-    }
-}
-
 /// One side of a comparison: a benchmark function within its group.
 struct Side {
     function: &'static str,
@@ -564,36 +532,6 @@ const CPYTHON_ROWS: &[CpythonRow] = &[
     },
 ];
 
-/// Mean times written by this run: estimates older than the run (from an earlier run, or
-/// left over when a filter or `--test` skipped a benchmark) are ignored.
-struct Estimates {
-    dir: PathBuf,
-    since: SystemTime,
-}
-
-impl Estimates {
-    fn new(dir: PathBuf, started: SystemTime) -> Self {
-        // Whole seconds, in case the file system keeps coarse modification times.
-        let secs = started
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Self {
-            dir,
-            since: UNIX_EPOCH + Duration::from_secs(secs),
-        }
-    }
-
-    /// The mean time of `function` in `group`, in nanoseconds.
-    fn mean_ns(&self, group: &str, function: &str) -> Option<f64> {
-        let path = estimates_path(&self.dir, group, function);
-        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-        if modified < self.since {
-            return None;
-        }
-        mean_point_estimate(&std::fs::read_to_string(path).ok()?)
-    }
-}
-
 fn print_ratio_table(estimates: &Estimates) {
     println!();
     println!("== weakref vs baselines: mean time per operation, ratio = weakref / baseline ==");
@@ -622,7 +560,7 @@ fn print_ratio_table(estimates: &Estimates) {
     if printed == 0 {
         println!(
             "(no estimates from this run under {}: the table needs a full `cargo bench`)",
-            estimates.dir.display()
+            estimates.dir().display()
         );
     }
 }
@@ -756,10 +694,7 @@ fn main() {
     }
     assert!(CALLS.load(Ordering::Relaxed) > 0, "the callbacks ran");
 
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the benches package is in the workspace");
-    let estimates = Estimates::new(criterion_dir(workspace), started);
+    let estimates = Estimates::since(started);
     print_ratio_table(&estimates);
     let cpython = print_cpython_table(&estimates, mode);
     print_memory(cpython.as_deref());

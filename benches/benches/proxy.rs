@@ -19,13 +19,10 @@
 //! shows what the temporary strong handle that makes proxies sound costs.
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
-use weakref_benches::{
-    Goal, criterion_dir, estimates_path, lookup, mean_point_estimate, run_cpython_script,
-};
+use weakref_benches::{Estimates, Goal, Mode, lookup, run_cpython_script};
 use weakref_core::{Obj, ReferenceError, WeakRef, Weakrefable, unsync};
 
 /// The benchmarked object: one `u64`, like the CPython side's `__slots__ = ("x", ...)`.
@@ -109,34 +106,6 @@ mod groups {
         name = proxy;
         config = config();
         targets = bench_field
-    }
-}
-
-/// What the command line asked criterion for (decided as criterion decides it).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    /// `cargo bench`: measure, then report.
-    Bench,
-    /// `cargo bench -- --test`, `cargo test --benches`, profiling: run everything once.
-    Test,
-    /// `--list`: name the benchmarks only.
-    List,
-}
-
-impl Mode {
-    fn from_args() -> Self {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let has = |flag: &str| args.iter().any(|arg| arg == flag);
-        if has("--list") {
-            Mode::List
-        } else if has("--bench")
-            && !has("--test")
-            && !args.iter().any(|arg| arg.starts_with("--profile-time"))
-        {
-            Mode::Bench
-        } else {
-            Mode::Test
-        }
     }
 }
 
@@ -234,35 +203,6 @@ const CPYTHON_ROWS: &[CpythonRow] = &[
     },
 ];
 
-/// Mean times written by this run (older estimates, from an earlier run or a filtered-out
-/// benchmark, are ignored).
-struct Estimates {
-    dir: PathBuf,
-    since: SystemTime,
-}
-
-impl Estimates {
-    fn new(dir: PathBuf, started: SystemTime) -> Self {
-        // Whole seconds, in case the file system keeps coarse modification times.
-        let secs = started
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Self {
-            dir,
-            since: UNIX_EPOCH + Duration::from_secs(secs),
-        }
-    }
-
-    fn mean_ns(&self, group: &str, function: &str) -> Option<f64> {
-        let path = estimates_path(&self.dir, group, function);
-        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
-        if modified < self.since {
-            return None;
-        }
-        mean_point_estimate(&std::fs::read_to_string(path).ok()?)
-    }
-}
-
 fn print_ratio_table(estimates: &Estimates) {
     println!();
     println!("== proxy field access: mean time per read, ratio = ours / baseline ==");
@@ -291,7 +231,7 @@ fn print_ratio_table(estimates: &Estimates) {
     if printed == 0 {
         println!(
             "(no estimates from this run under {}: the table needs a full `cargo bench`)",
-            estimates.dir.display()
+            estimates.dir().display()
         );
     }
 }
@@ -350,10 +290,7 @@ fn main() {
         return;
     }
 
-    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the benches package is in the workspace");
-    let estimates = Estimates::new(criterion_dir(workspace), started);
+    let estimates = Estimates::since(started);
     print_ratio_table(&estimates);
     print_cpython_table(&estimates, mode);
     if mode != Mode::Bench {

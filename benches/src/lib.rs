@@ -208,6 +208,75 @@ pub fn lookup(measurements: &[(String, f64)], name: &str) -> Option<f64> {
         .map(|&(_, value)| value)
 }
 
+/// What the command line asked criterion for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `cargo bench`: measure, then report.
+    Bench,
+    /// `cargo bench -- --test`, `cargo test --benches`, profiling: run everything once.
+    Test,
+    /// `--list`: name the benchmarks only.
+    List,
+}
+
+impl Mode {
+    /// The mode, decided from the arguments as criterion decides it.
+    pub fn from_args() -> Self {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        let has = |flag: &str| args.iter().any(|arg| arg == flag);
+        if has("--list") {
+            Mode::List
+        } else if has("--bench")
+            && !has("--test")
+            && !args.iter().any(|arg| arg.starts_with("--profile-time"))
+        {
+            Mode::Bench
+        } else {
+            Mode::Test
+        }
+    }
+}
+
+/// Mean times written by this run: estimates older than the run (from an earlier run, or
+/// left over when a filter or `--test` skipped a benchmark) are ignored.
+pub struct Estimates {
+    dir: PathBuf,
+    since: std::time::SystemTime,
+}
+
+impl Estimates {
+    /// The estimates under the workspace's criterion folder, written since `started`.
+    pub fn since(started: std::time::SystemTime) -> Self {
+        use std::time::{Duration, UNIX_EPOCH};
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("the benches package is in the workspace");
+        // Whole seconds, in case the file system keeps coarse modification times.
+        let secs = started
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self {
+            dir: criterion_dir(workspace),
+            since: UNIX_EPOCH + Duration::from_secs(secs),
+        }
+    }
+
+    /// Where the estimates are read from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The mean time of `function` in `group`, in nanoseconds.
+    pub fn mean_ns(&self, group: &str, function: &str) -> Option<f64> {
+        let path = estimates_path(&self.dir, group, function);
+        let modified = std::fs::metadata(&path).ok()?.modified().ok()?;
+        if modified < self.since {
+            return None;
+        }
+        mean_point_estimate(&std::fs::read_to_string(path).ok()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
