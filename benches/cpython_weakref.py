@@ -40,7 +40,13 @@ def cb(ref):
     calls += 1
 
 
-NAMES = {"C": C, "ref": weakref.ref, "cb": cb}
+def fin():
+    """The finalizer function: counts its calls too."""
+    global calls
+    calls += 1
+
+
+NAMES = {"C": C, "ref": weakref.ref, "cb": cb, "finalize": weakref.finalize, "fin": fin}
 
 REFS = 10
 
@@ -56,6 +62,10 @@ STATEMENTS = {
     + "del o\n"
     + "del "
     + ", ".join(f"r{i}" for i in range(REFS)),
+    # A finalizer that fires: create the object, finalize it, kill the object.
+    "finalize_fire_ns": "o = C()\nfinalize(o, fin)\ndel o",
+    # A finalizer detached before the object dies.
+    "finalize_detach_ns": "o = C()\nfinalize(o, fin).detach()\ndel o",
 }
 
 
@@ -77,13 +87,19 @@ def main():
     for name, stmt in STATEMENTS.items():
         before = calls
         ns = ns_per_op(stmt, quick)
-        if name.startswith("callback") and calls == before:
+        if name.startswith(("callback", "finalize_fire")) and calls == before:
             sys.exit(f"{name}: the callbacks never ran")
         print(f"{name} {ns:.2f}", flush=True)
     o = C()
     r = weakref.ref(o, cb)
     print(f"weakref_with_callback_bytes {sys.getsizeof(r)}")
     print(f"object_bytes {sys.getsizeof(o)}")
+    f = weakref.finalize(o, fin)
+    info = weakref.finalize._registry[f]
+    # The finalize object, its info record and the weak reference the info holds (the registry
+    # dict's own slot is not counted).
+    finalize_bytes = sys.getsizeof(f) + sys.getsizeof(info) + sys.getsizeof(info.weakref)
+    print(f"finalize_bytes {finalize_bytes}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
 use weakref_benches::{Estimates, Goal, Mode, lookup, run_cpython_script};
-use weakref_core::{Obj, WeakRef, Weakrefable, unsync};
+use weakref_core::{Obj, WeakRef, Weakrefable, finalize, unsync};
 
 // ---------------------------------------------------------------------------------------------
 // Counting allocator
@@ -391,6 +391,52 @@ fn bench_callbacks(c: &mut Criterion) {
     group.finish();
 }
 
+/// The life of a finalizer: create an object and `finalize` it, then either drop the object
+/// (the finalizer fires, newest first among its callbacks) or `detach` it first. Thread-safe
+/// and `unsync`; CPython's `weakref.finalize` is the comparison.
+fn bench_finalize(c: &mut Criterion) {
+    let mut group = c.benchmark_group("finalize");
+    group.bench_function("fire", |b| {
+        b.iter(|| {
+            let obj = Obj::new(payload());
+            drop(black_box(finalize(&obj, finalizer_fn())));
+            drop(black_box(obj));
+        })
+    });
+    group.bench_function("detach", |b| {
+        b.iter(|| {
+            let obj = Obj::new(payload());
+            let handle = finalize(&obj, finalizer_fn());
+            drop(black_box(handle.detach()));
+            drop(black_box(obj));
+        })
+    });
+    group.bench_function("unsync_fire", |b| {
+        b.iter(|| {
+            let obj = unsync::Obj::new(payload());
+            drop(black_box(unsync::finalize(&obj, finalizer_fn())));
+            drop(black_box(obj));
+        })
+    });
+    group.bench_function("unsync_detach", |b| {
+        b.iter(|| {
+            let obj = unsync::Obj::new(payload());
+            let handle = unsync::finalize(&obj, finalizer_fn());
+            drop(black_box(handle.detach()));
+            drop(black_box(obj));
+        })
+    });
+    group.finish();
+}
+
+/// A finalizer function that bumps [`CALLS`], as CPython's `f` counts its calls.
+fn finalizer_fn() -> impl FnOnce() + Send + 'static {
+    let calls: &'static AtomicUsize = &CALLS;
+    move || {
+        calls.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
 /// Short enough that the whole run stays around a minute on two cores.
 fn config() -> Criterion {
     Criterion::default()
@@ -401,12 +447,12 @@ fn config() -> Criterion {
 
 /// The criterion group of this binary, `groups::foundation`.
 mod groups {
-    use super::{bench_callbacks, bench_new, bench_upgrade, config};
+    use super::{bench_callbacks, bench_finalize, bench_new, bench_upgrade, config};
 
     criterion::criterion_group! {
         name = foundation;
         config = config();
-        targets = bench_upgrade, bench_new, bench_callbacks
+        targets = bench_upgrade, bench_new, bench_callbacks, bench_finalize
     }
 }
 
@@ -502,6 +548,27 @@ struct CpythonRow {
 }
 
 const CPYTHON_ROWS: &[CpythonRow] = &[
+    CpythonRow {
+        label: "finalize + death",
+        metric: "finalize_fire_ns",
+        group: "finalize",
+        ours: side("fire", "finalize"),
+        goal: Goal::AtLeast(5.0),
+    },
+    CpythonRow {
+        label: "finalize + detach + death",
+        metric: "finalize_detach_ns",
+        group: "finalize",
+        ours: side("detach", "finalize"),
+        goal: Goal::None,
+    },
+    CpythonRow {
+        label: "finalize + death (unsync)",
+        metric: "finalize_fire_ns",
+        group: "finalize",
+        ours: side("unsync_fire", "unsync::finalize"),
+        goal: Goal::None,
+    },
     CpythonRow {
         label: "obj + 1 callback + death",
         metric: "callback_1_ns",
@@ -634,6 +701,7 @@ fn print_memory(cpython: Option<&[(String, f64)]>) {
     let unsync_target = unsync::Obj::new(payload());
     let unsync_callback_ref =
         bytes_per_item(|_| unsync::WeakRef::with_callback(&unsync_target, |_| {}));
+    let pending_finalizer = bytes_per_item(|_| finalize(&target, || ()));
     let objects: Vec<Obj<Payload>> = (0..MEMORY_ITEMS).map(|_| Obj::new(payload())).collect();
     let shared_ref = bytes_per_item(|i| WeakRef::new(&objects[i]));
 
@@ -672,6 +740,15 @@ fn print_memory(cpython: Option<&[(String, f64)]>) {
     println!(
         "{:<36} {:>12} {:>5}",
         "per callback reference (ZST closure)", "unsync", unsync_callback_ref
+    );
+    let python_finalizer = cpython.and_then(|m| lookup(m, "finalize_bytes"));
+    let python_finalizer = python_finalizer.map_or_else(
+        || "CPython: not measured".to_string(),
+        |bytes| format!("CPython weakref.finalize {bytes} (object, info and its weakref)"),
+    );
+    println!(
+        "{:<36} {:>12} {:>5.0}  {python_finalizer}",
+        "per pending finalizer (ZST closure)", "finalize", pending_finalizer
     );
     println!(
         "{:<36} {:>12} {:>5}  std::sync::Weak 0 (lives in the Arc's allocation)",
