@@ -52,6 +52,12 @@ struct DepthGuard<'a> {
 impl Drop for DepthGuard<'_> {
     fn drop(&mut self) {
         self.nesting.depth.set(self.outer);
+        if self.outer == 0 && self.nesting.queued.get() {
+            // Only reached while unwinding (the normal path drains before the guard drops):
+            // a destructor panicked with deaths still queued. Nobody else would finish them,
+            // so finish them now, reporting any further panic instead of aborting.
+            drain_during_unwind(self.nesting);
+        }
     }
 }
 
@@ -63,41 +69,83 @@ impl Drop for DepthGuard<'_> {
 /// caller must not touch `object` again.
 #[inline]
 pub(crate) unsafe fn run_or_defer(object: NonNull<()>, finish: unsafe fn(NonNull<()>)) {
-    let ran = NESTING.try_with(|nesting| {
+    let handled = NESTING.try_with(|nesting| {
         let outer = nesting.depth.get();
-        if outer >= MAX_DEPTH {
-            QUEUE.with(|queue| queue.borrow_mut().push(Deferred { object, finish }));
+        if outer >= MAX_DEPTH && enqueue(Deferred { object, finish }) {
             nesting.queued.set(true);
             return;
         }
+        // Below the bound, or the queue is already gone because the thread is destroying its
+        // thread-locals: then the death runs here, without stack protection.
         nesting.depth.set(outer + 1);
         let guard = DepthGuard { nesting, outer };
-        // SAFETY: our caller allows one call of `finish(object)`.
+        // SAFETY: our caller allows one call of `finish(object)`, and it was not queued.
         unsafe { finish(object) };
         if outer == 0 && nesting.queued.get() {
             run_queued(nesting);
         }
         drop(guard);
     });
-    if ran.is_err() {
-        // The thread is tearing down its thread-locals: run without stack protection.
+    if handled.is_err() {
+        // `NESTING` has no destructor, so this only happens where a platform cannot reach
+        // thread-locals at all any more.
         // SAFETY: our caller allows one call of `finish(object)`; the closure above did not
         // run, so it has not been called.
         unsafe { finish(object) };
     }
 }
 
+/// Queues a death; `false` if the queue is gone (the thread is destroying its locals).
+fn enqueue(deferred: Deferred) -> bool {
+    QUEUE
+        .try_with(|queue| queue.borrow_mut().push(deferred))
+        .is_ok()
+}
+
+/// Takes the most recently queued death, if any.
+fn dequeue() -> Option<Deferred> {
+    QUEUE
+        .try_with(|queue| queue.borrow_mut().pop())
+        .ok()
+        .flatten()
+}
+
 /// Finishes the queued deaths, each at depth 1, from the outermost death on this thread.
-///
-/// If one of their destructors panics, the rest stay queued for the next outermost death on
-/// this thread rather than running during the unwind.
 #[cold]
 #[inline(never)]
 fn run_queued(nesting: &Nesting) {
-    while let Some(next) = QUEUE.with(|queue| queue.borrow_mut().pop()) {
+    while let Some(next) = dequeue() {
         // SAFETY: `next` was queued by `run_or_defer`, whose caller allowed one call of
-        // `finish(object)`, and popping it guarantees it runs only this once.
+        // `finish(object)`, and dequeuing it guarantees it runs only this once.
         unsafe { (next.finish)(next.object) };
     }
     nesting.queued.set(false);
+}
+
+/// [`run_queued`] for a thread that is unwinding: each death's panic is caught and reported,
+/// since a second panic escaping a destructor during an unwind would abort the process.
+#[cold]
+#[inline(never)]
+fn drain_during_unwind(nesting: &Nesting) {
+    nesting.depth.set(1);
+    while let Some(next) = dequeue() {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: as in `run_queued`: dequeued, so it runs only this once.
+            unsafe { (next.finish)(next.object) }
+        }));
+        if let Err(payload) = outcome {
+            crate::unraisable::report("value destructor", &DeferredDeath, payload);
+        }
+    }
+    nesting.queued.set(false);
+    nesting.depth.set(0);
+}
+
+/// What the unraisable report names when a queued death panics during an unwind.
+struct DeferredDeath;
+
+impl core::fmt::Debug for DeferredDeath {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("<object whose death was deferred by the trashcan>")
+    }
 }

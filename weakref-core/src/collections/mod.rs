@@ -85,9 +85,11 @@ macro_rules! collections_api {
             }
             match stored.upgrade() {
                 Some(key) => {
-                    let same = $crate::collections::equivalence::same_key::<M, K>(&key, query);
+                    // Into `temps` before `Eq` runs: if it panics, the caller still drops the
+                    // handle only after the table lock is released.
                     temps.push(key);
-                    same
+                    let key = temps.last().expect("just pushed");
+                    $crate::collections::equivalence::same_key::<M, K>(key, query)
                 }
                 None => false,
             }

@@ -211,8 +211,10 @@ macro_rules! set_api {
             pub fn add(&self, element: &Obj<T>) -> bool {
                 let hash = self.hash(element);
                 let addr = $crate::collections::equivalence::address::<T>(element);
-                let (added, temps) = self.inner.table.with(|table| {
-                    let mut temps = Vec::new();
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let added = self.inner.table.with(|table| {
                     let found = table.entry(
                         hash,
                         |entry| weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps),
@@ -227,7 +229,7 @@ macro_rules! set_api {
                             true
                         }
                     };
-                    (added, temps)
+                    added
                 });
                 drop(temps);
                 added
@@ -251,14 +253,15 @@ macro_rules! set_api {
             pub fn contains(&self, element: &T) -> bool {
                 let hash = self.hash(element);
                 let addr = $crate::collections::equivalence::address::<T>(element);
-                let (found, temps) = self.inner.table.with(|table| {
-                    let mut temps = Vec::new();
-                    let found = table
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let found = self.inner.table.with(|table| {
+                    table
                         .find(hash, |entry| {
                             weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps)
                         })
-                        .is_some();
-                    (found, temps)
+                        .is_some()
                 });
                 drop(temps);
                 found
@@ -268,15 +271,16 @@ macro_rules! set_api {
             fn take(&self, element: &T) -> Option<SetEntry<T>> {
                 let hash = self.hash(element);
                 let addr = $crate::collections::equivalence::address::<T>(element);
-                let (taken, temps) = self.inner.table.with(|table| {
-                    let mut temps = Vec::new();
-                    let taken = table
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let taken = self.inner.table.with(|table| {
+                    table
                         .find_entry(hash, |entry| {
                             weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps)
                         })
                         .ok()
-                        .map(|found| found.remove().0);
-                    (taken, temps)
+                        .map(|found| found.remove().0)
                 });
                 drop(temps);
                 taken

@@ -217,8 +217,10 @@ macro_rules! wkd_api {
             pub fn insert(&self, key: &Obj<K>, value: V) -> Option<V> {
                 let hash = self.hash(key);
                 let addr = $crate::collections::equivalence::address::<K>(key);
-                let (previous, temps) = self.inner.table.with(|table| {
-                    let mut temps = Vec::new();
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let previous = self.inner.table.with(|table| {
                     let found = table.entry(
                         hash,
                         |entry| weak_key_matches::<K, M>(&entry.key, entry.addr, key, addr, &mut temps),
@@ -235,7 +237,7 @@ macro_rules! wkd_api {
                             None
                         }
                     };
-                    (previous, temps)
+                    previous
                 });
                 drop(temps);
                 previous
@@ -296,14 +298,15 @@ macro_rules! wkd_api {
             where
                 V: Clone,
             {
-                let (value, temps) = self.find_with(key, |table, hash, addr| {
-                    let mut temps = Vec::new();
-                    let value = table
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let value = self.find_with(key, |table, hash, addr| {
+                    table
                         .find(hash, |entry| {
                             weak_key_matches::<K, M>(&entry.key, entry.addr, key, addr, &mut temps)
                         })
-                        .map(|entry| entry.value.clone());
-                    (value, temps)
+                        .map(|entry| entry.value.clone())
                 });
                 drop(temps);
                 value
@@ -323,14 +326,15 @@ macro_rules! wkd_api {
                 "```",
             )]
             pub fn contains_key(&self, key: &K) -> bool {
-                let (found, temps) = self.find_with(key, |table, hash, addr| {
-                    let mut temps = Vec::new();
-                    let found = table
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let found = self.find_with(key, |table, hash, addr| {
+                    table
                         .find(hash, |entry| {
                             weak_key_matches::<K, M>(&entry.key, entry.addr, key, addr, &mut temps)
                         })
-                        .is_some();
-                    (found, temps)
+                        .is_some()
                 });
                 drop(temps);
                 found
@@ -369,8 +373,10 @@ macro_rules! wkd_api {
                 "```",
             )]
             pub fn remove_entry(&self, key: &K) -> Option<(Obj<K>, V)> {
-                let (removed, temps) = self.find_with(key, |table, hash, addr| {
-                    let mut temps = Vec::new();
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let removed = self.find_with(key, |table, hash, addr| {
                     let removed = table
                         .find_entry(hash, |entry| {
                             weak_key_matches::<K, M>(&entry.key, entry.addr, key, addr, &mut temps)
@@ -381,7 +387,7 @@ macro_rules! wkd_api {
                             let key = entry.key.upgrade()?;
                             Some((key, entry))
                         });
-                    (removed, temps)
+                    removed
                 });
                 drop(temps);
                 removed.map(|(key, entry)| (key, entry.value))
@@ -406,8 +412,10 @@ macro_rules! wkd_api {
             {
                 let hash = self.hash(key);
                 let addr = $crate::collections::equivalence::address::<K>(key);
-                let (value, unused, temps) = self.inner.table.with(|table| {
-                    let mut temps = Vec::new();
+                // Strong handles taken while comparing; held out here so that, even if an `Eq`
+                // panics, they are dropped after the table lock is released.
+                let mut temps = Vec::new();
+                let (value, unused) = self.inner.table.with(|table| {
                     let found = table.entry(
                         hash,
                         |entry| weak_key_matches::<K, M>(&entry.key, entry.addr, key, addr, &mut temps),
@@ -415,12 +423,12 @@ macro_rules! wkd_api {
                     );
                     match found {
                         hashbrown::hash_table::Entry::Occupied(found) => {
-                            (found.get().value.clone(), Some(default), temps)
+                            (found.get().value.clone(), Some(default))
                         }
                         hashbrown::hash_table::Entry::Vacant(slot) => {
                             let weak = self.watch(hash, key);
                             let entry = slot.insert(KeyEntry { hash, addr, key: weak, value: default });
-                            (entry.get().value.clone(), None, temps)
+                            (entry.get().value.clone(), None)
                         }
                     }
                 });

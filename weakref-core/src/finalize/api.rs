@@ -266,7 +266,7 @@ macro_rules! finalize_api {
                 "The object and a clone of the function, if the finalizer is pending and the ",
                 "object alive, without cancelling anything: Python's `f.peek()`.\n\n",
                 "The function is cloned while the finalizer's lock is held: its `Clone` must ",
-                "not use this finalizer.\n\n",
+                "not use this finalizer, nor drop the object's last strong handle.\n\n",
                 "```\n",
                 "use ", $path, "::{finalize, Obj, Weakrefable};\n\n",
                 "#[derive(Weakrefable)]\n",

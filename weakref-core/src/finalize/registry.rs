@@ -82,7 +82,7 @@ fn registry() -> MutexGuard<'static, BTreeMap<u64, Entry>> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct ThisThread {
     id: ThreadId,
-    /// The thread std names `main`: its locals are destroyed as the process exits.
+    /// The process's initial thread: its locals are destroyed as the process exits.
     is_main: bool,
 }
 
@@ -103,13 +103,33 @@ fn this_thread() -> Option<ThisThread> {
                 let current = std::thread::current();
                 cached.set(Some(ThisThread {
                     id: current.id(),
-                    is_main: current.name() == Some("main"),
+                    is_main: is_initial_thread(&current),
                 }));
             }
             cached.get()
         })
         .ok()
         .flatten()
+}
+
+/// Whether `current` is the process's initial thread, whose locals are destroyed as the
+/// process exits (so its exit finalizers wait for the exit hook).
+#[cfg(all(target_os = "linux", not(miri)))]
+fn is_initial_thread(_current: &std::thread::Thread) -> bool {
+    unsafe extern "C" {
+        fn gettid() -> core::ffi::c_int;
+        fn getpid() -> core::ffi::c_int;
+    }
+    // SAFETY: both are plain system-call wrappers with no preconditions. On Linux the initial
+    // thread is the one whose thread id equals the process id, whatever it is named.
+    unsafe { gettid() == getpid() }
+}
+
+/// Whether `current` is the process's initial thread; where the system cannot tell, the one
+/// std names `main`.
+#[cfg(not(all(target_os = "linux", not(miri))))]
+fn is_initial_thread(current: &std::thread::Thread) -> bool {
+    current.name() == Some("main")
 }
 
 fn current_thread() -> Option<ThreadId> {
