@@ -220,6 +220,8 @@ macro_rules! wkd_api {
                 // Strong handles taken while comparing; held out here so that, even if an `Eq`
                 // panics, they are dropped after the table lock is released.
                 let mut temps = Vec::new();
+                // Likewise the value, until it is stored.
+                let mut unstored = Some(value);
                 let previous = self.inner.table.with(|table| {
                     let found = table.entry(
                         hash,
@@ -228,18 +230,20 @@ macro_rules! wkd_api {
                     );
                     let previous = match found {
                         hashbrown::hash_table::Entry::Occupied(mut found) => {
+                            let value = unstored.take().expect("stored once");
                             Some(core::mem::replace(&mut found.get_mut().value, value))
                         }
                         hashbrown::hash_table::Entry::Vacant(slot) => {
                             // Creating a weak reference runs no user code.
                             let key = self.watch(hash, key);
+                            let value = unstored.take().expect("stored once");
                             slot.insert(KeyEntry { hash, addr, key, value });
                             None
                         }
                     };
                     previous
                 });
-                drop(temps);
+                drop((temps, unstored));
                 previous
             }
 

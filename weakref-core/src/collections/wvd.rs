@@ -214,21 +214,26 @@ macro_rules! wvd_api {
             )]
             pub fn insert(&self, key: K, value: &Obj<V>) -> Option<Obj<V>> {
                 let hash = self.hash_key(&key);
-                let weak = self.watch(hash, value);
-                let (previous, garbage) = self.inner.table.with(move |table| {
-                    match table.entry(hash, |entry| same_owned_key(&entry.key, &key), |entry| entry.hash) {
+                // The key and the new reference stay out here until stored, so that if a key's
+                // `Eq` panics they are dropped after the table lock is released.
+                let mut unstored = Some((key, self.watch(hash, value)));
+                let (previous, garbage) = self.inner.table.with(|table| {
+                    let (key, _) = unstored.as_ref().expect("taken only below");
+                    match table.entry(hash, |entry| same_owned_key(&entry.key, key), |entry| entry.hash) {
                         hashbrown::hash_table::Entry::Occupied(mut found) => {
-                            let entry = found.get_mut();
-                            let old = core::mem::replace(&mut entry.value, weak);
+                            // The first key stays; the new one is dropped after the lock.
+                            let (key, weak) = unstored.take().expect("still here");
+                            let old = core::mem::replace(&mut found.get_mut().value, weak);
                             (old.upgrade(), Some((old, key)))
                         }
                         hashbrown::hash_table::Entry::Vacant(slot) => {
+                            let (key, weak) = unstored.take().expect("still here");
                             slot.insert(ValueEntry { hash, key, value: weak });
                             (None, None)
                         }
                     }
                 });
-                drop(garbage);
+                drop((garbage, unstored));
                 previous
             }
 
@@ -382,29 +387,33 @@ macro_rules! wvd_api {
             )]
             pub fn setdefault(&self, key: K, default: &Obj<V>) -> Obj<V> {
                 let hash = self.hash_key(&key);
-                let weak = self.watch(hash, default);
-                let (existing, garbage) = self.inner.table.with(move |table| {
-                    match table.entry(hash, |entry| same_owned_key(&entry.key, &key), |entry| entry.hash) {
+                // As in `insert`: out here until stored, dropped after the lock on every path.
+                let mut unstored = Some((key, self.watch(hash, default)));
+                let (existing, garbage) = self.inner.table.with(|table| {
+                    let (key, _) = unstored.as_ref().expect("taken only below");
+                    match table.entry(hash, |entry| same_owned_key(&entry.key, key), |entry| entry.hash) {
                         hashbrown::hash_table::Entry::Occupied(mut found) => {
                             let entry = found.get_mut();
                             match entry.value.upgrade() {
-                                Some(live) => (Some(live), Some((weak, key))),
+                                Some(live) => (Some(live), None),
                                 None => {
                                     // Dead, its removal still pending: replace it. The
                                     // pending removal then finds no entry holding its
                                     // reference and does nothing.
+                                    let (key, weak) = unstored.take().expect("still here");
                                     let dead = core::mem::replace(&mut entry.value, weak);
                                     (None, Some((dead, key)))
                                 }
                             }
                         }
                         hashbrown::hash_table::Entry::Vacant(slot) => {
+                            let (key, weak) = unstored.take().expect("still here");
                             slot.insert(ValueEntry { hash, key, value: weak });
                             (None, None)
                         }
                     }
                 });
-                drop(garbage);
+                drop((garbage, unstored));
                 existing.unwrap_or_else(|| default.clone())
             }
 
