@@ -110,6 +110,7 @@ macro_rules! flavor_api {
                 "```\n",
                 "use ", $path, "::Obj;\n\n",
                 "let a = Obj::new(7);\n",
+                "// SAFETY: `a` keeps the object alive, so the pointer is valid.\n",
                 "assert_eq!(unsafe { *Obj::as_ptr(&a) }, 7);\n",
                 "```",
             )]

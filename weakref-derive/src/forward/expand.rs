@@ -155,6 +155,8 @@ fn forwarder(
                     #[inline]
                     #[allow(clippy::undocumented_unsafe_blocks)]
                     #vis unsafe fn #name #params (&self, #(#arg_decls),*) -> #output #where_clause {
+                        // SAFETY (of the generated block): the forwarder is an `unsafe fn`
+                        // with the method's own contract, which its caller upholds.
                         #access::with(#deref, move |this| unsafe {
                             #call(this, #(#arg_names),*)
                         })
