@@ -157,7 +157,7 @@ pub(crate) fn report(what: &'static str, object: &dyn fmt::Debug, payload: Box<d
 }
 
 /// Drops a panic payload whose destructor might itself panic.
-pub(crate) fn drop_payload(payload: Box<dyn Any + Send>) {
+fn drop_payload(payload: Box<dyn Any + Send>) {
     if let Err(nested) = catch_unwind(AssertUnwindSafe(move || drop(payload))) {
         core::mem::forget(nested);
     }

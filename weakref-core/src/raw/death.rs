@@ -29,8 +29,11 @@ pub(crate) unsafe fn begin<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) {
     // they die, so the death cannot nest another one: it needs no stack protection.
     // SAFETY: the collective weak count keeps the header alive.
     if !core::mem::needs_drop::<T>() && unsafe { ObjInner::header(obj) }.slot.is_empty() {
-        // SAFETY: the strong count is zero, and this is the one call of `die` for it.
-        unsafe { die::<T, Fl>(obj.cast()) };
+        // Nothing to clear, no callback to run, no destructor: all that is left of the death
+        // is releasing the strong handles' collective weak count.
+        // SAFETY: the strong count is zero and stays so; the value needs no drop; the
+        // collective weak count is ours to release, once.
+        unsafe { ObjInner::release_weak(obj) };
         return;
     }
     // SAFETY: `die` may run once, later, on this thread: the strong count is zero and stays
