@@ -6,11 +6,15 @@
 mod sync {
     use weakref_core as wr;
 
+    /// The flavor under test, for `coll_dyn.rs`.
+    type Flavor = weakref_core::flavor::Sync;
+
     include!("flavored/coll_support.rs");
     include!("flavored/coll_wvd.rs");
     include!("flavored/coll_wkd.rs");
     include!("flavored/coll_set.rs");
     include!("flavored/coll_iteration.rs");
+    include!("flavored/coll_dyn.rs");
 }
 
 /// The single-threaded flavor.
@@ -20,11 +24,15 @@ mod sync {
 mod unsync {
     use weakref_core::unsync as wr;
 
+    /// The flavor under test, for `coll_dyn.rs`.
+    type Flavor = weakref_core::flavor::Unsync;
+
     include!("flavored/coll_support.rs");
     include!("flavored/coll_wvd.rs");
     include!("flavored/coll_wkd.rs");
     include!("flavored/coll_set.rs");
     include!("flavored/coll_iteration.rs");
+    include!("flavored/coll_dyn.rs");
 }
 
 /// Checklist section 14 with real threads (thread-safe flavor only).
@@ -34,7 +42,8 @@ mod threaded {
     use std::thread;
 
     use weakref_core::{
-        Obj, WeakIdSet, WeakKeyDictionary, WeakSet, WeakValueDictionary, Weakrefable,
+        Obj, WeakIdKeyDictionary, WeakIdSet, WeakKeyDictionary, WeakSet, WeakValueDictionary,
+        Weakrefable, generic,
     };
 
     #[derive(Debug, PartialEq, Eq, Hash, Weakrefable)]
@@ -46,12 +55,59 @@ mod threaded {
 
     fn assert_send_sync<T: Send + Sync>() {}
 
+    /// Observers of several types, shared between threads as trait objects.
+    trait Observer: Weakrefable + Send + Sync {
+        fn id(&self) -> u32;
+    }
+
+    impl Observer for Item {
+        fn id(&self) -> u32 {
+            self.0
+        }
+    }
+
     #[test]
     fn item_145_collections_are_send_and_sync() {
         assert_send_sync::<WeakValueDictionary<String, Item>>();
         assert_send_sync::<WeakKeyDictionary<Item, String>>();
         assert_send_sync::<WeakSet<Item>>();
         assert_send_sync::<WeakIdSet<Item>>();
+        // Trait objects, and what the collections hand out.
+        assert_send_sync::<WeakValueDictionary<String, dyn Observer>>();
+        assert_send_sync::<WeakIdKeyDictionary<dyn Observer, String>>();
+        assert_send_sync::<WeakIdSet<dyn Observer>>();
+        assert_send_sync::<generic::ValueDictIter<String, dyn Observer>>();
+        assert_send_sync::<generic::KeyedRef<String, dyn Observer>>();
+        assert_send_sync::<generic::KeyDictIter<dyn Observer, String>>();
+        assert_send_sync::<generic::SetIter<dyn Observer>>();
+    }
+
+    #[test]
+    fn dyn_observers_shared_between_threads_die_on_any_thread() {
+        let observers: Arc<WeakIdSet<dyn Observer>> = Arc::new(WeakIdSet::new());
+        let by_id: Arc<WeakValueDictionary<u32, dyn Observer>> =
+            Arc::new(WeakValueDictionary::new());
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let observers = Arc::clone(&observers);
+                let by_id = Arc::clone(&by_id);
+                thread::spawn(move || {
+                    for i in 0..rounds(2_000) as u32 {
+                        let observer: Obj<dyn Observer> =
+                            weakref_core::coerce!(Obj::new(Item(t * 1_000_000 + i)));
+                        observers.add(&observer);
+                        by_id.insert(observer.id(), &observer);
+                        let seen = observers.iter().filter(|o| o.id() == observer.id()).count();
+                        assert_eq!(seen, 1);
+                        // The observer dies here, on this thread, racing the others.
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        assert!(observers.is_empty() && by_id.is_empty());
     }
 
     #[test]
@@ -275,5 +331,185 @@ mod unsync_reentrancy {
         assert_eq!(dict.len(), 1, "still usable");
         drop(item);
         assert!(dict.is_empty());
+    }
+}
+
+/// Which collections are `Send` and `Sync`: the thread-safe ones exactly when their contents
+/// allow it, the `unsync` ones never (checked without compiling failing code: an inherent
+/// constant applies only when its bound holds, otherwise the trait's default does).
+mod auto_traits {
+    use std::cell::Cell;
+    use std::marker::PhantomData;
+    use std::rc::Rc;
+
+    use weakref_core::{
+        WeakIdSet, WeakKeyDictionary, WeakSet, WeakValueDictionary, Weakrefable, generic, unsync,
+    };
+
+    struct Probe<T: ?Sized>(PhantomData<T>);
+
+    trait Fallback {
+        const SEND: bool = false;
+        const SYNC: bool = false;
+    }
+
+    impl<T: ?Sized> Fallback for Probe<T> {}
+
+    impl<T: ?Sized + Send> Probe<T> {
+        const SEND: bool = true;
+    }
+
+    /// A second inherent block cannot hold another `SEND`, so `SYNC` lives in a wrapper.
+    struct SyncProbe<T: ?Sized>(PhantomData<T>);
+
+    impl<T: ?Sized> Fallback for SyncProbe<T> {}
+
+    impl<T: ?Sized + Sync> SyncProbe<T> {
+        const SYNC: bool = true;
+    }
+
+    macro_rules! send_sync {
+        ($t:ty) => {
+            (<Probe<$t>>::SEND, <SyncProbe<$t>>::SYNC)
+        };
+    }
+
+    #[derive(PartialEq, Eq, Hash, Weakrefable)]
+    struct Item;
+
+    /// `Send` but not `Sync`.
+    #[derive(Weakrefable)]
+    struct Flag(#[allow(dead_code)] Cell<bool>);
+
+    trait Observer: Weakrefable {}
+
+    #[test]
+    fn the_probe_works() {
+        assert_eq!(send_sync!(u8), (true, true));
+        assert_eq!(send_sync!(Rc<u8>), (false, false));
+        assert_eq!(send_sync!(Cell<u8>), (true, false));
+    }
+
+    #[test]
+    fn thread_safe_collections_are_send_and_sync_for_thread_safe_contents() {
+        assert_eq!(send_sync!(WeakValueDictionary<u8, Item>), (true, true));
+        assert_eq!(send_sync!(WeakKeyDictionary<Item, u8>), (true, true));
+        assert_eq!(send_sync!(WeakSet<Item>), (true, true));
+        assert_eq!(send_sync!(generic::ValueDictIter<u8, Item>), (true, true));
+        assert_eq!(send_sync!(generic::KeyDictIter<Item, u8>), (true, true));
+        assert_eq!(send_sync!(generic::SetIter<Item>), (true, true));
+        assert_eq!(send_sync!(generic::KeyedRef<u8, Item>), (true, true));
+        // The bounds the fields gave before the entries held one-word handles: keys and values
+        // owned by a collection need `Send`, weakly held objects `Send + Sync`, the hasher
+        // `Send + Sync`.
+        assert_eq!(
+            send_sync!(WeakValueDictionary<Cell<u8>, Item>),
+            (true, true)
+        );
+        assert_eq!(
+            send_sync!(WeakValueDictionary<Rc<u8>, Item>),
+            (false, false)
+        );
+        assert_eq!(send_sync!(WeakValueDictionary<u8, Flag>), (false, false));
+        assert_eq!(send_sync!(WeakKeyDictionary<Item, Cell<u8>>), (true, true));
+        assert_eq!(send_sync!(WeakKeyDictionary<Flag, u8>), (false, false));
+        assert_eq!(send_sync!(WeakSet<Flag>), (false, false));
+        assert_eq!(send_sync!(WeakIdSet<dyn Observer>), (false, false));
+        assert_eq!(
+            send_sync!(generic::ValueDictIter<Cell<u8>, Item>),
+            (true, false)
+        );
+        assert_eq!(
+            send_sync!(generic::KeyDictIter<Item, Cell<u8>>),
+            (true, false)
+        );
+        assert_eq!(send_sync!(generic::KeyedRef<Cell<u8>, Item>), (true, false));
+        assert_eq!(send_sync!(generic::SetIter<Flag>), (false, false));
+    }
+
+    #[test]
+    fn unsync_collections_are_neither_send_nor_sync() {
+        assert_eq!(
+            send_sync!(unsync::WeakValueDictionary<u8, Item>),
+            (false, false)
+        );
+        assert_eq!(
+            send_sync!(unsync::WeakKeyDictionary<Item, u8>),
+            (false, false)
+        );
+        assert_eq!(
+            send_sync!(unsync::WeakIdKeyDictionary<Item, u8>),
+            (false, false)
+        );
+        assert_eq!(send_sync!(unsync::WeakSet<Item>), (false, false));
+        assert_eq!(send_sync!(unsync::WeakIdSet<Item>), (false, false));
+        type Unsync = weakref_core::flavor::Unsync;
+        assert_eq!(
+            send_sync!(generic::ValueDictIter<u8, Item, Unsync>),
+            (false, false)
+        );
+        assert_eq!(
+            send_sync!(generic::KeyDictIter<Item, u8, Unsync>),
+            (false, false)
+        );
+        assert_eq!(send_sync!(generic::SetIter<Item, Unsync>), (false, false));
+        assert_eq!(
+            send_sync!(generic::KeyedRef<u8, Item, Unsync>),
+            (false, false)
+        );
+    }
+}
+
+/// The single-threaded flavor's trait objects need not be `Send`: observers that share an
+/// `Rc`, in one `unsync::WeakIdSet<dyn Widget>`.
+mod unsync_dyn {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    use weakref_core::unsync::{Obj, WeakIdSet, WeakValueDictionary, Weakrefable, coerce};
+
+    trait Widget: Weakrefable {
+        fn render(&self);
+    }
+
+    #[derive(Weakrefable)]
+    struct Label(Rc<RefCell<Vec<&'static str>>>);
+
+    impl Widget for Label {
+        fn render(&self) {
+            self.0.borrow_mut().push("label");
+        }
+    }
+
+    #[derive(Weakrefable)]
+    struct Button(Rc<RefCell<Vec<&'static str>>>);
+
+    impl Widget for Button {
+        fn render(&self) {
+            self.0.borrow_mut().push("button");
+        }
+    }
+
+    #[test]
+    fn non_send_trait_objects() {
+        let screen = Rc::new(RefCell::new(Vec::new()));
+        let label = Obj::new(Label(Rc::clone(&screen)));
+        let button = Obj::new(Button(Rc::clone(&screen)));
+        let widgets: WeakIdSet<dyn Widget> = WeakIdSet::new();
+        widgets.add(&coerce!(label.clone()));
+        widgets.add(&coerce!(button.clone()));
+        let named: WeakValueDictionary<&str, dyn Widget> = WeakValueDictionary::new();
+        named.insert("ok", &coerce!(button.clone()));
+        for widget in &widgets {
+            widget.render();
+        }
+        screen.borrow_mut().sort_unstable();
+        assert_eq!(*screen.borrow(), ["button", "label"]);
+        assert!(widgets.contains(&*label));
+        drop(button);
+        assert_eq!(widgets.len(), 1);
+        assert!(named.is_empty());
+        drop(label);
+        assert!(widgets.is_empty());
     }
 }

@@ -22,62 +22,87 @@
 //! assert_eq!(*closed.borrow(), [7]);
 //! ```
 //!
+//! The types here are the crate's generic types with the [`Unsync`] flavor
+//! (`unsync::Obj<T>` is [`generic::Obj<T, Unsync>`](crate::generic::Obj)), so their methods
+//! are documented once, on the generic types. The functions (`getweakrefcount`, `proxy`,
+//! `finalize`, ...) and the [`coerce!`](crate::coerce!) macro are the crate root's, which serve
+//! both flavors; they are re-exported here with the flavor-independent traits, so one
+//! `use weakref_core::unsync::...` line is enough.
+//!
 //! The same `#[derive(Weakrefable)]` serves both flavors, and so does the proxy wrapper it
-//! generates: [`proxy`] here returns it around an `unsync::WeakProxy`. The flavor-independent
-//! items are re-exported here, so one `use weakref_core::unsync::...` line is enough.
+//! generates: [`proxy`] here returns it around an `unsync::WeakProxy`.
 
 #[doc(no_inline)]
-pub use crate::{Callable, FieldRef, Proxied, ProxyAccess, ReferenceError, Weakrefable, forward};
+pub use crate::{
+    Callable, FieldRef, Proxied, ProxyAccess, ReferenceError, Weakrefable, coerce, finalize,
+    forward, getweakrefcount, getweakrefs, proxy, proxy_with_callback,
+};
 
 pub use collections::{
     ById, ByValue, Hashable, KeyError, WeakIdKeyDictionary, WeakIdSet, WeakKeyDictionary, WeakSet,
     WeakValueDictionary,
 };
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use crate::flavor::Unsync;
+use crate::generic;
+
+/// A shared, weakly referenceable object, single-threaded: [`generic::Obj`] with the
+/// [`Unsync`] flavor, whose page documents its methods.
+///
+/// ```
+/// use weakref_core::unsync::{Obj, WeakRef, Weakrefable};
+///
+/// #[derive(Weakrefable)]
+/// struct Widget;
+///
+/// let widget = Obj::new(Widget);
+/// let weak = WeakRef::new(&widget);
+/// drop(widget);
+/// assert!(weak.upgrade().is_none());
+/// ```
+pub type Obj<T> = generic::Obj<T, Unsync>;
+
+/// A weak reference, Python's `weakref.ref`, single-threaded: [`generic::WeakRef`] with the
+/// [`Unsync`] flavor, whose page documents its methods.
+pub type WeakRef<T> = generic::WeakRef<T, Unsync>;
+
+/// A weak proxy, Python's `weakref.proxy`, single-threaded: [`generic::WeakProxy`] with the
+/// [`Unsync`] flavor, whose page documents its methods.
+pub type WeakProxy<T> = generic::WeakProxy<T, Unsync>;
+
+/// A handle to a finalizer, Python's `weakref.finalize` object, single-threaded:
+/// [`generic::Finalize`] with the [`Unsync`] flavor, whose page documents its methods.
+pub type Finalize<T, Func> = generic::Finalize<T, Func, Unsync>;
 
 /// Weak collections, the single-threaded flavor: the same API as the crate root's
 /// [`collections`](crate::collections), without locks or atomics. Nothing here is `Send`.
 pub mod collections {
     pub use crate::collections::{ById, ByValue, Hashable, KeyError};
 
-    use std::rc::Rc;
+    use std::hash::RandomState;
 
-    use super::{Obj, WeakRef};
+    use crate::flavor::Unsync;
+    use crate::generic;
 
-    crate::collections::collections_api! {
-        path: "weakref_core::unsync",
-        family: crate::collections::table::Local,
-        shared: Rc,
-        weak_shared: std::rc::Weak,
-        owned: [],
-        referent: [],
-        hasher: [],
-        threads: " (this flavor is single-threaded: it is not `Send`, and its callbacks may \
-            capture `Rc`s).",
-    }
-}
+    /// A dictionary whose values are held weakly, Python's `weakref.WeakValueDictionary`,
+    /// single-threaded: [`generic::WeakValueDictionary`] with the [`Unsync`] flavor, whose page
+    /// documents its methods.
+    pub type WeakValueDictionary<K, V, S = RandomState> =
+        generic::WeakValueDictionary<K, V, S, Unsync>;
 
-crate::api::flavor_api! {
-    flavor: crate::flavor::Local,
-    path: "weakref_core::unsync",
-    std_rc: "Rc",
-    callback: [],
-}
+    /// A dictionary whose keys are held weakly, Python's `weakref.WeakKeyDictionary`,
+    /// single-threaded: [`generic::WeakKeyDictionary`] with the [`Unsync`] flavor, whose page
+    /// documents its methods.
+    pub type WeakKeyDictionary<K, V, S = RandomState, M = ByValue> =
+        generic::WeakKeyDictionary<K, V, S, M, Unsync>;
 
-crate::proxy::api::proxy_api! {
-    flavor: crate::flavor::Local,
-    path: "weakref_core::unsync",
-    callback: [],
-}
+    /// A [`WeakKeyDictionary`] whose keys compare by identity, single-threaded.
+    pub type WeakIdKeyDictionary<K, V, S = RandomState> = WeakKeyDictionary<K, V, S, ById>;
 
-crate::finalize::api::finalize_api! {
-    path: "weakref_core::unsync",
-    shared: Rc,
-    lock: RefCell,
-    object_bounds: [],
-    func_bounds: [],
-    entry: Rc<dyn crate::finalize::Pending>,
-    register: crate::finalize::register_local,
+    /// A set whose elements are held weakly, Python's `weakref.WeakSet`, single-threaded:
+    /// [`generic::WeakSet`] with the [`Unsync`] flavor, whose page documents its methods.
+    pub type WeakSet<T, S = RandomState, M = ByValue> = generic::WeakSet<T, S, M, Unsync>;
+
+    /// A [`WeakSet`] whose elements compare by identity, single-threaded.
+    pub type WeakIdSet<T, S = RandomState> = WeakSet<T, S, ById>;
 }

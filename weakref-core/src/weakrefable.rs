@@ -36,13 +36,40 @@ use crate::ProxyAccess;
 /// let weak = WeakRef::new(&five); // error: cannot create weak reference to 'i32' object
 /// ```
 ///
+/// # Trait objects
+///
+/// Make `Weakrefable` a supertrait and the trait objects of the trait are weakrefable too (a
+/// trait object implements its trait's supertraits), so observers of different types can be
+/// held, and weakly referenced, as one `dyn Trait`:
+///
+/// ```
+/// use weakref_core::{coerce, Obj, WeakRef, Weakrefable};
+///
+/// trait Observer: Weakrefable + Send + Sync {
+///     fn notify(&self, event: &str);
+/// }
+///
+/// #[derive(Weakrefable)]
+/// struct Logger;
+///
+/// impl Observer for Logger {
+///     fn notify(&self, event: &str) {
+///         println!("logged {event}");
+///     }
+/// }
+///
+/// let observer: Obj<dyn Observer> = coerce!(Obj::new(Logger));
+/// let weak: WeakRef<dyn Observer> = WeakRef::new(&observer);
+/// weak.upgrade().unwrap().notify("start");
+/// ```
+///
 /// The derive also implements [`Proxied`], which gives the type its proxy wrapper (see
 /// there). Implementing `Weakrefable` by hand (`impl Weakrefable for MyType {}`) grants
 /// everything but the wrapper; the trait has no items and no safety requirements.
 #[diagnostic::on_unimplemented(
     message = "cannot create weak reference to '{Self}' object",
     label = "'{Self}' does not support weak references",
-    note = "only types that implement `Weakrefable` can be weakly referenced: add `#[derive(Weakrefable)]` to your type's definition, or wrap a foreign type such as `{Self}` in a struct that derives it"
+    note = "only types that implement `Weakrefable` can be weakly referenced: add `#[derive(Weakrefable)]` to your type's definition, or wrap a foreign type such as `{Self}` in a struct that derives it; for a trait object `dyn Trait`, make `Weakrefable` a supertrait: `trait Trait: Weakrefable`"
 )]
 pub trait Weakrefable {}
 

@@ -154,3 +154,46 @@ fn shared_reference_dropped_while_requested() {
         assert!(again.ptr_eq(&WeakRef::new(&obj)));
     });
 }
+
+/// What the trait-object models see of `Tracked`.
+trait Payload: Weakrefable + Send + Sync {
+    fn payload(&self) -> u64;
+}
+
+impl Payload for Tracked {
+    fn payload(&self) -> u64 {
+        self.payload
+    }
+}
+
+/// One object seen through two types: the last drop of the concrete handle races a thread that
+/// registers a callback and upgrades through the `dyn` view. Both views share one list, so the
+/// `dyn` callback is either registered in time and runs once, and the value is dropped once,
+/// through the vtable, with the allocation freed by whichever handle is last.
+#[test]
+fn last_drop_races_the_dyn_view() {
+    loom::model(|| {
+        let (obj, drops) = tracked();
+        let calls = Arc::new(AtomicUsize::new(0));
+        let view: Obj<dyn Payload> = weakref_core::coerce!(obj.clone());
+        let dyn_calls = Arc::clone(&calls);
+        let other = thread::spawn(move || {
+            let watch = WeakRef::with_callback(&view, move |dead: &WeakRef<dyn Payload>| {
+                assert!(dead.upgrade().is_none());
+                dyn_calls.fetch_add(1, Ordering::Relaxed);
+            });
+            let weak = WeakRef::new(&view);
+            drop(view);
+            if let Some(strong) = weak.upgrade() {
+                assert_eq!(strong.payload(), 42);
+            }
+            watch
+        });
+        let concrete_watch = WeakRef::with_callback(&obj, counting_callback(&calls));
+        drop(obj);
+        let dyn_watch = other.join().unwrap();
+        assert_eq!(drops.load(Ordering::Relaxed), 1);
+        assert_eq!(calls.load(Ordering::Relaxed), 2);
+        assert!(!dyn_watch.is_alive() && !concrete_watch.is_alive());
+    });
+}

@@ -120,6 +120,11 @@
 //! - `proxy = "Name"`: the name of the wrapper, instead of `{Type}Proxy`.
 //! - `no_proxy`: no wrapper; `proxy(&obj)` then returns the bare `WeakProxy`.
 //!
+//! The wrapper is an item of the type's module, like the type itself, so its name must be
+//! free there: if the module already has a `CounterProxy`, deriving on `Counter` fails with
+//! "the name `CounterProxy` is defined multiple times" (error E0428) pointing at the derive.
+//! Give the wrapper another name with `proxy = "..."`, or none with `no_proxy`.
+//!
 //! ```
 //! mod support {
 //!     pub use weakref_core as weakref;

@@ -28,6 +28,10 @@ pub enum ByValue {}
 /// [`Weakrefable`](crate::Weakrefable) type can be a key, no `Hash` or `Eq` needed. Used by
 /// [`WeakIdKeyDictionary`](crate::WeakIdKeyDictionary) and [`WeakIdSet`](crate::WeakIdSet).
 ///
+/// Trait objects are keys like any other: an object is the same key through every view of it
+/// (an `Obj<Printer>` and the `Obj<dyn Observer>` [coerced](crate::coerce!) from it), since
+/// identity is the address of the value, without pointer metadata.
+///
 /// ```
 /// use weakref_core::{Obj, WeakIdSet, Weakrefable};
 ///
@@ -120,7 +124,10 @@ pub(crate) fn same_key<M, T: Hashable<M> + ?Sized>(a: &T, b: &T) -> bool {
 }
 
 /// The address of a value, as an integer: only ever compared, never turned back into a
-/// pointer.
+/// pointer. Metadata is dropped, so every view of one value (`&Printer`, `&dyn Observer`) has
+/// the same address. It identifies an object while its allocation lives (which its weak
+/// references ensure): values of two live objects are never at one address, each being past its
+/// own object's header.
 pub(crate) fn address<T: ?Sized>(value: &T) -> usize {
     core::ptr::from_ref(value).cast::<()>().addr()
 }

@@ -1,603 +1,1194 @@
-//! `WeakSet`, written once and instantiated per flavor by [`set_api!`]; its set algebra is in
-//! `set_ops.rs`.
+//! `WeakSet`, its iterator and its set algebra (methods, operators and comparisons), generic
+//! over the flavor.
+//!
+//! The set algebra is defined here too, not in a module of its own, so that compile errors name
+//! its methods `WeakSet::union` rather than by the module of their `impl` block.
 
-/// Defines `WeakSet`, `WeakIdSet` and their iterator for one flavor, next to that flavor's
-/// `Obj`, `WeakRef` and `weak_key_matches` (which must be in scope). The parameters are those
-/// of `collections_api!`.
-macro_rules! set_api {
-    (
-        path: $path:literal,
-        family: $Family:ty,
-        shared: $Shared:ident,
-        weak_shared: $WeakShared:path,
-        owned: [$($owned:tt)*],
-        referent: [$($referent:tt)*],
-        hasher: [$($hasher:tt)*],
-        threads: $threads:literal,
-    ) => {
-        /// One element, watched through a weak reference whose callback removes it.
-        struct SetEntry<T> {
-            hash: u64,
-            addr: usize,
-            weak: WeakRef<T>,
-        }
+use core::borrow::Borrow;
+use core::cmp::Ordering;
+use core::fmt;
+use core::hash::BuildHasher;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, Sub, SubAssign};
+use std::hash::RandomState;
 
-        impl<T> $crate::collections::table::Entry for SetEntry<T> {
-            type Weak = WeakRef<T>;
+use hashbrown::hash_table::Entry as TableEntry;
 
-            fn holds(&self, weak: &WeakRef<T>) -> bool {
-                self.weak.ptr_eq(weak)
-            }
-        }
+use super::equivalence::{self, ByValue, Hashable, KeyError};
+use super::table::{self, Table};
+use super::weak_key_matches;
+use crate::Weakrefable;
+use crate::flavor::{self, Flavor, SendIf, Shared, SyncIf};
+use crate::obj::Obj;
+use crate::raw::{Kind, OwnWeak, RawWeak};
+use crate::weakref::WeakRef;
 
-        /// What a set's handles and its entries' callbacks share.
-        struct SetInner<T, S> {
-            table: $crate::collections::table::Table<SetEntry<T>, $Family>,
-            hasher: S,
-        }
-
-        #[doc = concat!(
-            "A set whose elements are held weakly: Python's `weakref.WeakSet`.\n\n",
-            "Elements are [`Obj`]s the set does not keep alive. The moment one dies it leaves ",
-            "the set, so [`len`](Self::len) is exact: observer lists that empty themselves.\n\n",
-            "`M` chooses how elements compare: [`ByValue`](crate::ByValue) (the default) by ",
-            "the referents' `Hash + Eq`, or [`ById`](crate::ById) by identity, for any ",
-            "[`Weakrefable`](crate::Weakrefable) type ([`WeakIdSet`]).\n\n",
-            "All methods take `&self`", $threads, "\n\n",
-            "```\n",
-            "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-            "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-            "struct Tag(&'static str);\n\n",
-            "let tags: WeakSet<Tag> = WeakSet::new();\n",
-            "let red = Obj::new(Tag(\"red\"));\n",
-            "assert!(tags.add(&red));\n",
-            "assert!(!tags.add(&red)); // already there\n",
-            "assert!(tags.contains(&Tag(\"red\")));\n",
-            "drop(red);\n",
-            "assert!(tags.is_empty());\n",
-            "```\n\n",
-            "# Semantics\n\n",
-            "* Adding an element equal to a member keeps the member (the first wins), so the ",
-            "entry dies with the original.\n",
-            "* The set algebra ([`union`](Self::union), `|`, `&`, `-`, `^` and their `*=` ",
-            "forms, [`is_subset`](Self::is_subset), ...) takes any iterable of `Obj<T>` or ",
-            "`&Obj<T>` on the right, other weak sets included. Results hold their members ",
-            "weakly and independently.\n",
-            "* Iteration works on a snapshot of weak references taken under the lock; elements ",
-            "are upgraded as they are reached and dead ones skipped. Order is unspecified.\n\n",
-            "# User code under the lock\n\n",
-            "With `ByValue`, the elements' `Eq` runs under the set's lock and must not use the ",
-            "same set (in the thread-safe flavor that deadlocks, in `unsync` it panics). ",
-            "Elements are hashed outside the lock; nothing is dropped under it.",
-        )]
-        pub struct WeakSet<T, S = std::hash::RandomState, M = $crate::collections::ByValue> {
-            inner: $Shared<SetInner<T, S>>,
-            mode: core::marker::PhantomData<fn() -> M>,
-        }
-
-        #[doc = concat!(
-            "A [`WeakSet`] whose elements compare by identity: any ",
-            "[`Weakrefable`](crate::Weakrefable) type can be an element, no `Hash` or `Eq` ",
-            "needed. The natural choice for observer lists.\n\n",
-            "```\n",
-            "use ", $path, "::{Obj, WeakIdSet, Weakrefable};\n\n",
-            "#[derive(Weakrefable)]\n",
-            "struct Listener;\n\n",
-            "let listeners = WeakIdSet::new();\n",
-            "let a = Obj::new(Listener);\n",
-            "listeners.add(&a);\n",
-            "assert_eq!(listeners.len(), 1);\n",
-            "drop(a);\n",
-            "assert!(listeners.is_empty());\n",
-            "```",
-        )]
-        pub type WeakIdSet<T, S = std::hash::RandomState> =
-            WeakSet<T, S, $crate::collections::ById>;
-
-        impl<T, M> WeakSet<T, std::hash::RandomState, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            M: 'static,
-        {
-            #[doc = concat!(
-                "An empty set.\n\n",
-                "```\n",
-                "use ", $path, "::{WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag;\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn new() -> Self {
-                Self::with_hasher(Default::default())
-            }
-
-            #[doc = concat!(
-                "An empty set with room for `capacity` elements.\n\n",
-                "```\n",
-                "use ", $path, "::{WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag;\n\n",
-                "let s: WeakSet<Tag> = WeakSet::with_capacity(8);\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn with_capacity(capacity: usize) -> Self {
-                Self::with_capacity_and_hasher(capacity, Default::default())
-            }
-        }
-
-        impl<T, S, M> WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + $($hasher)* 'static,
-            M: 'static,
-        {
-            #[doc = concat!(
-                "An empty set hashing its elements with `hasher`.\n\n",
-                "```\n",
-                "use std::hash::RandomState;\n",
-                "use ", $path, "::{WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag;\n\n",
-                "let s: WeakSet<Tag> = WeakSet::with_hasher(RandomState::new());\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn with_hasher(hasher: S) -> Self {
-                Self::with_capacity_and_hasher(0, hasher)
-            }
-
-            #[doc = concat!(
-                "An empty set with room for `capacity` elements, hashing with `hasher`.\n\n",
-                "```\n",
-                "use std::hash::RandomState;\n",
-                "use ", $path, "::{WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag;\n\n",
-                "let s: WeakSet<Tag> = WeakSet::with_capacity_and_hasher(4, RandomState::new());\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
-                Self {
-                    inner: $Shared::new(SetInner {
-                        table: $crate::collections::table::Table::with_capacity(capacity),
-                        hasher,
-                    }),
-                    mode: core::marker::PhantomData,
-                }
-            }
-
-            /// An empty set with the same hasher.
-            pub(crate) fn empty_like(&self) -> Self
-            where
-                S: Clone,
-            {
-                Self::with_hasher(self.inner.hasher.clone())
-            }
-
-            /// The weak reference of a new entry for `element` under `hash`.
-            fn watch(&self, hash: u64, element: &Obj<T>) -> WeakRef<T> {
-                let inner = $Shared::downgrade(&self.inner);
-                WeakRef::with_callback(element, move |dead: &WeakRef<T>| {
-                    if let Some(inner) = inner.upgrade() {
-                        inner.table.remove_dead(hash, dead);
-                    }
-                })
-            }
-
-            fn hash(&self, element: &T) -> u64 {
-                $crate::collections::equivalence::hash_key::<M, T, S>(element, &self.inner.hasher)
-            }
-
-            #[doc = concat!(
-                "Adds `element` (Python's `s.add(x)`); returns whether it was new.\n\n",
-                "If an equal member exists, the set is unchanged: the member stays, and no ",
-                "new weak reference is made.\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let (a, also_a) = (Obj::new(Tag(1)), Obj::new(Tag(1)));\n",
-                "assert!(s.add(&a));\n",
-                "assert!(!s.add(&also_a)); // equal: `a` stays the member\n",
-                "drop(a);\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn add(&self, element: &Obj<T>) -> bool {
-                let hash = self.hash(element);
-                let addr = $crate::collections::equivalence::address::<T>(element);
-                // Strong handles taken while comparing; held out here so that, even if an `Eq`
-                // panics, they are dropped after the table lock is released.
-                let mut temps = Vec::new();
-                let added = self.inner.table.with(|table| {
-                    let found = table.entry(
-                        hash,
-                        |entry| weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps),
-                        |entry| entry.hash,
-                    );
-                    let added = match found {
-                        hashbrown::hash_table::Entry::Occupied(_) => false,
-                        hashbrown::hash_table::Entry::Vacant(slot) => {
-                            // Creating a weak reference runs no user code.
-                            let weak = self.watch(hash, element);
-                            slot.insert(SetEntry { hash, addr, weak });
-                            true
-                        }
-                    };
-                    added
-                });
-                drop(temps);
-                added
-            }
-
-            #[doc = concat!(
-                "Whether `element`, or with `ByValue` an element equal to it, is a live member ",
-                "(Python's `x in s`).\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "assert!(s.contains(&*a));\n",
-                "assert!(s.contains(&Tag(1)));\n",
-                "assert!(!s.contains(&Tag(2)));\n",
-                "```",
-            )]
-            pub fn contains(&self, element: &T) -> bool {
-                let hash = self.hash(element);
-                let addr = $crate::collections::equivalence::address::<T>(element);
-                // Strong handles taken while comparing; held out here so that, even if an `Eq`
-                // panics, they are dropped after the table lock is released.
-                let mut temps = Vec::new();
-                let found = self.inner.table.with(|table| {
-                    table
-                        .find(hash, |entry| {
-                            weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps)
-                        })
-                        .is_some()
-                });
-                drop(temps);
-                found
-            }
-
-            /// Takes the member matching `element` out of the table.
-            fn take(&self, element: &T) -> Option<SetEntry<T>> {
-                let hash = self.hash(element);
-                let addr = $crate::collections::equivalence::address::<T>(element);
-                // Strong handles taken while comparing; held out here so that, even if an `Eq`
-                // panics, they are dropped after the table lock is released.
-                let mut temps = Vec::new();
-                let taken = self.inner.table.with(|table| {
-                    table
-                        .find_entry(hash, |entry| {
-                            weak_key_matches::<T, M>(&entry.weak, entry.addr, element, addr, &mut temps)
-                        })
-                        .ok()
-                        .map(|found| found.remove().0)
-                });
-                drop(temps);
-                taken
-            }
-
-            #[doc = concat!(
-                "Removes `element` if it is a member (Python's `s.discard(x)`); returns ",
-                "whether it was.\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "assert!(s.discard(&Tag(1)));\n",
-                "assert!(!s.discard(&Tag(1)));\n",
-                "```",
-            )]
-            pub fn discard(&self, element: &T) -> bool {
-                self.take(element).is_some()
-            }
-
-            #[doc = concat!(
-                "Removes `element`, or fails with [`KeyError`](crate::KeyError) if it is not a ",
-                "member (Python's `s.remove(x)`).\n\n",
-                "```\n",
-                "use ", $path, "::{KeyError, Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "assert_eq!(s.remove(&a), Ok(()));\n",
-                "assert_eq!(s.remove(&a), Err(KeyError));\n",
-                "```",
-            )]
-            pub fn remove(&self, element: &T) -> Result<(), $crate::collections::KeyError> {
-                match self.take(element) {
-                    Some(_) => Ok(()),
-                    None => Err($crate::collections::KeyError),
-                }
-            }
-
-            #[doc = concat!(
-                "Removes and returns some live member (Python's `s.pop()`; `None` where Python ",
-                "raises `KeyError`). Which one is unspecified.\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "assert!(Obj::ptr_eq(&s.pop().unwrap(), &a));\n",
-                "assert!(s.pop().is_none());\n",
-                "```",
-            )]
-            pub fn pop(&self) -> Option<Obj<T>> {
-                let (element, entry) = self.inner.table.with(|table| {
-                    let (hash, weak, element) = table.iter().find_map(|entry| {
-                        let element = entry.weak.upgrade()?;
-                        Some((entry.hash, entry.weak.clone(), element))
-                    })?;
-                    let found = table.find_entry(hash, |entry| entry.weak.ptr_eq(&weak)).ok()?;
-                    Some((element, found.remove().0))
-                })?;
-                drop(entry);
-                Some(element)
-            }
-
-            #[doc = concat!(
-                "Removes every member (Python's `s.clear()`).\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "s.clear();\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn clear(&self) {
-                let entries = self.inner.table.with(core::mem::take);
-                drop(entries);
-            }
-
-            #[doc = concat!(
-                "The number of members (Python's `len(s)`): exact, since a member leaves the ",
-                "moment it dies.\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));\n",
-                "s.add(&a);\n",
-                "s.add(&b);\n",
-                "drop(a);\n",
-                "assert_eq!(s.len(), 1);\n",
-                "```",
-            )]
-            pub fn len(&self) -> usize {
-                self.inner.table.with(|table| table.len())
-            }
-
-            #[doc = concat!(
-                "Whether the set is empty.\n\n",
-                "```\n",
-                "use ", $path, "::{WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag;\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "assert!(s.is_empty());\n",
-                "```",
-            )]
-            pub fn is_empty(&self) -> bool {
-                self.len() == 0
-            }
-
-            #[doc = concat!(
-                "An iterator over the live members (Python's `iter(s)`), from a snapshot of ",
-                "weak references taken under the lock: members are upgraded as they are ",
-                "reached, dead ones skipped, and changes to the set never disturb it.\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "let mut it = s.iter();\n",
-                "s.clear(); // does not disturb the iterator\n",
-                "assert_eq!(it.next().unwrap().0, 1);\n",
-                "```",
-            )]
-            pub fn iter(&self) -> SetIter<T> {
-                SetIter { snapshot: self.weakrefs().into_iter() }
-            }
-
-            #[doc = concat!(
-                "Handles to the members' weak references, the set's own weak-reference ",
-                "objects (Python's `s.data`).\n\n",
-                "```\n",
-                "use ", $path, "::{Obj, WeakSet, Weakrefable};\n\n",
-                "#[derive(Hash, PartialEq, Eq, Weakrefable)]\n",
-                "struct Tag(u8);\n\n",
-                "let s: WeakSet<Tag> = WeakSet::new();\n",
-                "let a = Obj::new(Tag(1));\n",
-                "s.add(&a);\n",
-                "let refs = s.weakrefs();\n",
-                "drop(a);\n",
-                "assert!(!refs[0].is_alive());\n",
-                "```",
-            )]
-            pub fn weakrefs(&self) -> Vec<WeakRef<T>> {
-                self.inner.table.with(|table| {
-                    let mut snapshot = Vec::with_capacity(table.len());
-                    snapshot.extend(
-                        table
-                            .iter()
-                            .filter(|entry| entry.weak.is_alive())
-                            .map(|entry| entry.weak.clone()),
-                    );
-                    snapshot
-                })
-            }
-
-            /// Whether both handles are to one set.
-            pub(crate) fn same_set(&self, other: &Self) -> bool {
-                $Shared::ptr_eq(&self.inner, &other.inner)
-            }
-        }
-
-        #[doc = concat!(
-            "The iterator of [`WeakSet::iter`]: the members of a snapshot that are still alive ",
-            "when reached.\n\n",
-            "```\n",
-            "use ", $path, "::{Obj, WeakIdSet, Weakrefable};\n\n",
-            "#[derive(Weakrefable)]\n",
-            "struct Listener;\n\n",
-            "let s = WeakIdSet::new();\n",
-            "let a = Obj::new(Listener);\n",
-            "s.add(&a);\n",
-            "let mut it = s.iter();\n",
-            "drop(a); // dies before it is reached\n",
-            "assert!(it.next().is_none());\n",
-            "```",
-        )]
-        pub struct SetIter<T> {
-            snapshot: std::vec::IntoIter<WeakRef<T>>,
-        }
-
-        impl<T> Iterator for SetIter<T> {
-            type Item = Obj<T>;
-
-            fn next(&mut self) -> Option<Obj<T>> {
-                self.snapshot.by_ref().find_map(|weak| weak.upgrade())
-            }
-
-            fn size_hint(&self) -> (usize, Option<usize>) {
-                (0, Some(self.snapshot.len()))
-            }
-        }
-
-        impl<T> core::iter::FusedIterator for SetIter<T> {}
-
-        impl<T> core::fmt::Debug for SetIter<T> {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.debug_struct("SetIter")
-                    .field("remaining", &self.snapshot.len())
-                    .finish()
-            }
-        }
-
-        impl<T, S, M> Default for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + Default + $($hasher)* 'static,
-            M: 'static,
-        {
-            /// An empty set.
-            fn default() -> Self {
-                Self::with_hasher(S::default())
-            }
-        }
-
-        impl<T, S, M> Clone for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + Clone + $($hasher)* 'static,
-            M: 'static,
-        {
-            /// An independent copy (Python's `s.copy()`): the same members, each with its
-            /// own weak reference, dying independently of the original's entries.
-            fn clone(&self) -> Self {
-                let copy = self.empty_like();
-                for element in self.iter() {
-                    copy.add(&element);
-                }
-                copy
-            }
-        }
-
-        impl<T, S, M, E> Extend<E> for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + $($hasher)* 'static,
-            M: 'static,
-            E: core::borrow::Borrow<Obj<T>>,
-        {
-            /// Adds every element (Python's `s.update(elements)`).
-            fn extend<I: IntoIterator<Item = E>>(&mut self, elements: I) {
-                for element in elements {
-                    self.add(core::borrow::Borrow::<Obj<T>>::borrow(&element));
-                }
-            }
-        }
-
-        impl<T, S, M, E> FromIterator<E> for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + Default + $($hasher)* 'static,
-            M: 'static,
-            E: core::borrow::Borrow<Obj<T>>,
-        {
-            /// A set of the elements (Python's `WeakSet(elements)`).
-            fn from_iter<I: IntoIterator<Item = E>>(elements: I) -> Self {
-                let mut set = Self::default();
-                set.extend(elements);
-                set
-            }
-        }
-
-        impl<'a, T, S, M> IntoIterator for &'a WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + $($hasher)* 'static,
-            M: 'static,
-        {
-            type Item = Obj<T>;
-            type IntoIter = SetIter<T>;
-
-            fn into_iter(self) -> SetIter<T> {
-                self.iter()
-            }
-        }
-
-        impl<T, S, M> IntoIterator for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + $($referent)* 'static,
-            S: core::hash::BuildHasher + $($hasher)* 'static,
-            M: 'static,
-        {
-            type Item = Obj<T>;
-            type IntoIter = SetIter<T>;
-
-            /// The live members, from a snapshot (see [`WeakSet::iter`]).
-            fn into_iter(self) -> SetIter<T> {
-                self.iter()
-            }
-        }
-
-        impl<T, S, M> core::fmt::Debug for WeakSet<T, S, M>
-        where
-            T: $crate::Weakrefable + $crate::collections::Hashable<M> + core::fmt::Debug + $($referent)* 'static,
-            S: core::hash::BuildHasher + $($hasher)* 'static,
-            M: 'static,
-        {
-            /// The live members, as a set: `{a, b, ...}`.
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.debug_set().entries(self.iter()).finish()
-            }
-        }
-    };
+/// One element, watched through a weak reference whose callback removes it.
+struct SetEntry<T: ?Sized, F: Flavor> {
+    hash: u64,
+    addr: usize,
+    weak: OwnWeak<T, F>,
 }
 
-pub(crate) use set_api;
+impl<T: ?Sized, F: Flavor> table::Entry for SetEntry<T, F> {
+    type Weak = RawWeak<T, F>;
+
+    fn holds(&self, weak: &RawWeak<T, F>) -> bool {
+        self.weak.holds(weak)
+    }
+}
+
+/// What a set's handles and its entries' callbacks share.
+struct SetInner<T: ?Sized, S, F: Flavor> {
+    table: Table<SetEntry<T, F>, F>,
+    hasher: S,
+}
+
+/// A set whose elements are held weakly: Python's `weakref.WeakSet`.
+///
+/// Elements are [`Obj`](crate::Obj)s the set does not keep alive. The moment one dies it leaves the
+/// set, so [`len`](Self::len) is exact: observer lists that empty themselves.
+///
+/// `M` chooses how elements compare: [`ByValue`](crate::ByValue) (the default) by the referents'
+/// `Hash + Eq`, or [`ById`](crate::ById) by identity, for any [`Weakrefable`] type
+/// ([`WeakIdSet`](crate::WeakIdSet)).
+///
+/// All methods take `&self`, and the collection is `Send + Sync` (for `Send` keys and values and
+/// `Send + Sync` referents): share it between threads in an `Arc`. Operations are atomic; iteration
+/// works on snapshots. The single-threaded flavor,
+/// [`unsync::collections`](crate::unsync::collections), has the same API without locks or atomics,
+/// and its collections are not `Send`.
+///
+/// ```
+/// use weakref_core::{Obj, WeakSet, Weakrefable};
+///
+/// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+/// struct Tag(&'static str);
+///
+/// let tags: WeakSet<Tag> = WeakSet::new();
+/// let red = Obj::new(Tag("red"));
+/// assert!(tags.add(&red));
+/// assert!(!tags.add(&red)); // already there
+/// assert!(tags.contains(&Tag("red")));
+/// drop(red);
+/// assert!(tags.is_empty());
+/// ```
+///
+/// # Semantics
+///
+/// * Adding an element equal to a member keeps the member (the first wins), so the entry dies with
+///   the original.
+/// * The set algebra ([`union`](Self::union), `|`, `&`, `-`, `^` and their `*=` forms,
+///   [`is_subset`](Self::is_subset), ...) takes any iterable of `Obj<T>` or `&Obj<T>` on the right,
+///   other weak sets included. Results hold their members weakly and independently.
+/// * Iteration works on a snapshot of weak references taken under the lock; elements are upgraded
+///   as they are reached and dead ones skipped. Order is unspecified.
+///
+/// # User code under the lock
+///
+/// With `ByValue`, the elements' `Eq` runs under the set's lock and must not use the same set (in
+/// the thread-safe flavor that deadlocks, in `unsync` it panics). Elements are hashed outside the
+/// lock; nothing is dropped under it.
+///
+/// # Flavors and trait objects
+///
+/// `F` is the [flavor](crate::flavor): `weakref_core::WeakSet<T>` is
+/// `WeakSet<T, RandomState, ByValue, Sync>`, `unsync::WeakSet<T>` the same with `Unsync`. Elements
+/// may be trait objects, so observers of several types can share one set; identity
+/// ([`WeakIdSet`](crate::WeakIdSet)) works for any trait, and an object is the same element
+/// whichever view of it is used:
+///
+/// ```
+/// use std::sync::Mutex;
+/// use weakref_core::{coerce, Obj, WeakIdSet, Weakrefable};
+///
+/// trait Observer: Weakrefable + Send + Sync {
+///     fn notify(&self, event: &str);
+/// }
+///
+/// #[derive(Weakrefable, Default)]
+/// struct Logger(Mutex<Vec<String>>);
+///
+/// impl Observer for Logger {
+///     fn notify(&self, event: &str) {
+///         self.0.lock().unwrap().push(event.to_string());
+///     }
+/// }
+///
+/// #[derive(Weakrefable)]
+/// struct Silent;
+///
+/// impl Observer for Silent {
+///     fn notify(&self, _: &str) {}
+/// }
+///
+/// let observers: WeakIdSet<dyn Observer> = WeakIdSet::new();
+/// let logger = Obj::new(Logger::default());
+/// let silent: Obj<dyn Observer> = coerce!(Obj::new(Silent));
+/// observers.add(&coerce!(logger.clone()));
+/// observers.add(&silent);
+/// for observer in &observers {
+///     observer.notify("saved");
+/// }
+/// assert_eq!(*logger.0.lock().unwrap(), ["saved"]);
+/// assert!(observers.contains(&*logger)); // the `Obj<Logger>` finds its entry
+/// drop(silent);
+/// assert_eq!(observers.len(), 1);
+/// ```
+pub struct WeakSet<T: ?Sized, S = RandomState, M = ByValue, F: Flavor = flavor::Sync> {
+    inner: F::Shared<SetInner<T, S, F>>,
+    mode: PhantomData<fn() -> M>,
+}
+
+// SAFETY: the state is shared, through an `Arc`, by the handles and by the entries' removal
+// callbacks, which run on whichever thread an element dies on and may drop the state there.
+// Each entry's weak reference is a thread-safe node (atomic counts, locked list) that upgrades
+// to an `Obj<T, Sync>` on any thread, as a `WeakRef<T, Sync>` does (`T: Send + Sync`). The
+// callbacks capture only a `sync::Weak` of the state and a hash. The hasher is used through
+// `&self` from every thread and dropped on any (`S: Send + Sync`). These are the bounds the
+// fields' auto traits gave when the entries held `WeakRef`s.
+unsafe impl<T: ?Sized + Send + Sync, S: Send + Sync, M> Send for WeakSet<T, S, M, flavor::Sync> {}
+// SAFETY: as for `Send`: every method takes `&self`, and the table is behind a `Mutex`.
+unsafe impl<T: ?Sized + Send + Sync, S: Send + Sync, M> Sync for WeakSet<T, S, M, flavor::Sync> {}
+
+impl<T: ?Sized, S, M, F: Flavor> WeakSet<T, S, M, F> {
+    /// An empty set with room for `capacity` elements, hashing with `hasher`: the body of every
+    /// constructor, without their bounds (the public ones state them; `RandomState`, the hasher of
+    /// `new`, is `Send + Sync`).
+    fn build(capacity: usize, hasher: S) -> Self {
+        Self {
+            inner: Shared::new(SetInner {
+                table: Table::with_capacity(capacity),
+                hasher,
+            }),
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<T, M, F: Flavor> WeakSet<T, RandomState, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// An empty set.
+    ///
+    /// ```
+    /// use weakref_core::{WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag;
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::build(0, RandomState::new())
+    }
+
+    /// An empty set with room for `capacity` elements.
+    ///
+    /// ```
+    /// use weakref_core::{WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag;
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::with_capacity(8);
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::build(capacity, RandomState::new())
+    }
+}
+
+impl<T, S, M, F: Flavor> WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// An empty set hashing its elements with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use weakref_core::{WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag;
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::with_hasher(RandomState::new());
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn with_hasher(hasher: S) -> Self {
+        Self::with_capacity_and_hasher(0, hasher)
+    }
+
+    /// An empty set with room for `capacity` elements, hashing with `hasher`.
+    ///
+    /// ```
+    /// use std::hash::RandomState;
+    /// use weakref_core::{WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag;
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::with_capacity_and_hasher(4, RandomState::new());
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn with_capacity_and_hasher(capacity: usize, hasher: S) -> Self {
+        Self::build(capacity, hasher)
+    }
+
+    /// An empty set with the same hasher.
+    fn empty_like(&self) -> Self
+    where
+        S: Clone,
+    {
+        Self::with_hasher(self.inner.hasher.clone())
+    }
+
+    /// The weak reference of a new entry for `element` under `hash`.
+    fn watch(&self, hash: u64, element: &Obj<T, F>) -> OwnWeak<T, F> {
+        let inner = Shared::downgrade(&self.inner);
+        OwnWeak::with_callback(
+            &element.raw,
+            Kind::CallbackRef,
+            move |dead: &RawWeak<T, F>| {
+                if let Some(inner) = <F::Shared<SetInner<T, S, F>>>::upgrade(&inner) {
+                    inner.table.remove_dead(hash, dead);
+                }
+            },
+        )
+    }
+
+    fn hash(&self, element: &T) -> u64 {
+        equivalence::hash_key::<M, T, S>(element, &self.inner.hasher)
+    }
+
+    /// Adds `element` (Python's `s.add(x)`); returns whether it was new.
+    ///
+    /// If an equal member exists, the set is unchanged: the member stays, and no new weak reference
+    /// is made.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let (a, also_a) = (Obj::new(Tag(1)), Obj::new(Tag(1)));
+    /// assert!(s.add(&a));
+    /// assert!(!s.add(&also_a)); // equal: `a` stays the member
+    /// drop(a);
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn add(&self, element: &Obj<T, F>) -> bool {
+        let hash = self.hash(element);
+        let addr = equivalence::address::<T>(element);
+        // Strong handles taken while comparing; held out here so that, even if an `Eq`
+        // panics, they are dropped after the table lock is released.
+        let mut temps = Vec::new();
+        let added = self.inner.table.with(|table| {
+            let found = table.entry(
+                hash,
+                |entry| {
+                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
+                },
+                |entry| entry.hash,
+            );
+            match found {
+                TableEntry::Occupied(_) => false,
+                TableEntry::Vacant(slot) => {
+                    // Creating a weak reference runs no user code.
+                    let weak = self.watch(hash, element);
+                    slot.insert(SetEntry { hash, addr, weak });
+                    true
+                }
+            }
+        });
+        drop(temps);
+        added
+    }
+
+    /// Whether `element`, or with `ByValue` an element equal to it, is a live member (Python's `x
+    /// in s`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// assert!(s.contains(&*a));
+    /// assert!(s.contains(&Tag(1)));
+    /// assert!(!s.contains(&Tag(2)));
+    /// ```
+    pub fn contains(&self, element: &T) -> bool {
+        let hash = self.hash(element);
+        let addr = equivalence::address::<T>(element);
+        // Strong handles taken while comparing; held out here so that, even if an `Eq`
+        // panics, they are dropped after the table lock is released.
+        let mut temps = Vec::new();
+        let found = self.inner.table.with(|table| {
+            table
+                .find(hash, |entry| {
+                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
+                })
+                .is_some()
+        });
+        drop(temps);
+        found
+    }
+
+    /// Takes the member matching `element` out of the table.
+    fn take(&self, element: &T) -> Option<SetEntry<T, F>> {
+        let hash = self.hash(element);
+        let addr = equivalence::address::<T>(element);
+        // Strong handles taken while comparing; held out here so that, even if an `Eq`
+        // panics, they are dropped after the table lock is released.
+        let mut temps = Vec::new();
+        let taken = self.inner.table.with(|table| {
+            table
+                .find_entry(hash, |entry| {
+                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
+                })
+                .ok()
+                .map(|found| found.remove().0)
+        });
+        drop(temps);
+        taken
+    }
+
+    /// Removes `element` if it is a member (Python's `s.discard(x)`); returns whether it was.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// assert!(s.discard(&Tag(1)));
+    /// assert!(!s.discard(&Tag(1)));
+    /// ```
+    pub fn discard(&self, element: &T) -> bool {
+        self.take(element).is_some()
+    }
+
+    /// Removes `element`, or fails with [`KeyError`](crate::KeyError) if it is not a member
+    /// (Python's `s.remove(x)`).
+    ///
+    /// ```
+    /// use weakref_core::{KeyError, Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// assert_eq!(s.remove(&a), Ok(()));
+    /// assert_eq!(s.remove(&a), Err(KeyError));
+    /// ```
+    pub fn remove(&self, element: &T) -> Result<(), KeyError> {
+        match self.take(element) {
+            Some(_) => Ok(()),
+            None => Err(KeyError),
+        }
+    }
+
+    /// Removes and returns some live member (Python's `s.pop()`; `None` where Python raises
+    /// `KeyError`). Which one is unspecified.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// assert!(Obj::ptr_eq(&s.pop().unwrap(), &a));
+    /// assert!(s.pop().is_none());
+    /// ```
+    pub fn pop(&self) -> Option<Obj<T, F>> {
+        let (element, entry) = self.inner.table.with(|table| {
+            let (hash, weak, element) = table.iter().find_map(|entry| {
+                let element = Obj::from_raw(entry.weak.upgrade()?);
+                Some((entry.hash, entry.weak.clone(), element))
+            })?;
+            let found = table
+                .find_entry(hash, |entry| entry.weak.ptr_eq(&weak))
+                .ok()?;
+            Some((element, found.remove().0))
+        })?;
+        drop(entry);
+        Some(element)
+    }
+
+    /// Removes every member (Python's `s.clear()`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// s.clear();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn clear(&self) {
+        let entries = self.inner.table.with(core::mem::take);
+        drop(entries);
+    }
+
+    /// The number of members (Python's `len(s)`): exact, since a member leaves the moment it dies.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// s.add(&a);
+    /// s.add(&b);
+    /// drop(a);
+    /// assert_eq!(s.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.inner.table.with(|table| table.len())
+    }
+
+    /// Whether the set is empty.
+    ///
+    /// ```
+    /// use weakref_core::{WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag;
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// An iterator over the live members (Python's `iter(s)`), from a snapshot of weak references
+    /// taken under the lock: members are upgraded as they are reached, dead ones skipped, and
+    /// changes to the set never disturb it.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// let mut it = s.iter();
+    /// s.clear(); // does not disturb the iterator
+    /// assert_eq!(it.next().unwrap().0, 1);
+    /// ```
+    pub fn iter(&self) -> SetIter<T, F> {
+        SetIter {
+            snapshot: self.snapshot().into_iter(),
+        }
+    }
+
+    /// Handles to the live members' weak references, taken under the lock.
+    fn snapshot(&self) -> Vec<OwnWeak<T, F>> {
+        self.inner.table.with(|table| {
+            let mut snapshot = Vec::with_capacity(table.len());
+            snapshot.extend(
+                table
+                    .iter()
+                    .filter(|entry| entry.weak.is_alive())
+                    .map(|entry| entry.weak.clone()),
+            );
+            snapshot
+        })
+    }
+
+    /// Handles to the members' weak references, the set's own weak-reference objects (Python's
+    /// `s.data`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let a = Obj::new(Tag(1));
+    /// s.add(&a);
+    /// let refs = s.weakrefs();
+    /// drop(a);
+    /// assert!(!refs[0].is_alive());
+    /// ```
+    pub fn weakrefs(&self) -> Vec<WeakRef<T, F>> {
+        self.inner.table.with(|table| {
+            let mut snapshot = Vec::with_capacity(table.len());
+            snapshot.extend(
+                table
+                    .iter()
+                    .filter(|entry| entry.weak.is_alive())
+                    .map(|entry| WeakRef {
+                        raw: entry.weak.to_raw(),
+                    }),
+            );
+            snapshot
+        })
+    }
+
+    /// Whether both handles are to one set.
+    fn same_set(&self, other: &Self) -> bool {
+        Shared::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// The iterator of [`WeakSet::iter`]: the members of a snapshot that are still alive when reached.
+///
+/// ```
+/// use weakref_core::{Obj, WeakIdSet, Weakrefable};
+///
+/// #[derive(Weakrefable)]
+/// struct Listener;
+///
+/// let s = WeakIdSet::new();
+/// let a = Obj::new(Listener);
+/// s.add(&a);
+/// let mut it = s.iter();
+/// drop(a); // dies before it is reached
+/// assert!(it.next().is_none());
+/// ```
+pub struct SetIter<T: ?Sized, F: Flavor = flavor::Sync> {
+    snapshot: std::vec::IntoIter<OwnWeak<T, F>>,
+}
+
+// SAFETY: the snapshot holds handles to thread-safe weak-reference nodes, which upgrade to
+// `Obj<T, Sync>` on whichever thread iterates: the bounds of a `Vec<WeakRef<T, Sync>>`, which
+// the iterator held before it held one-word handles.
+unsafe impl<T: ?Sized + Send + Sync> Send for SetIter<T, flavor::Sync> {}
+// SAFETY: as for `Send`; `&SetIter` only reads the remaining length.
+unsafe impl<T: ?Sized + Send + Sync> Sync for SetIter<T, flavor::Sync> {}
+
+impl<T: ?Sized, F: Flavor> Iterator for SetIter<T, F> {
+    type Item = Obj<T, F>;
+
+    fn next(&mut self) -> Option<Obj<T, F>> {
+        self.snapshot
+            .by_ref()
+            .find_map(|weak| weak.upgrade().map(Obj::from_raw))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.snapshot.len()))
+    }
+}
+
+impl<T: ?Sized, F: Flavor> FusedIterator for SetIter<T, F> {}
+
+impl<T: ?Sized, F: Flavor> fmt::Debug for SetIter<T, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetIter")
+            .field("remaining", &self.snapshot.len())
+            .finish()
+    }
+}
+
+impl<T, S, M, F: Flavor> Default for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Default + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// An empty set.
+    fn default() -> Self {
+        Self::with_hasher(S::default())
+    }
+}
+
+impl<T, S, M, F: Flavor> Clone for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// An independent copy (Python's `s.copy()`): the same members, each with its own weak
+    /// reference, dying independently of the original's entries.
+    fn clone(&self) -> Self {
+        let copy = self.empty_like();
+        for element in self.iter() {
+            copy.add(&element);
+        }
+        copy
+    }
+}
+
+impl<T, S, M, F: Flavor, E> Extend<E> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    E: Borrow<Obj<T, F>>,
+{
+    /// Adds every element (Python's `s.update(elements)`).
+    fn extend<I: IntoIterator<Item = E>>(&mut self, elements: I) {
+        for element in elements {
+            self.add(Borrow::<Obj<T, F>>::borrow(&element));
+        }
+    }
+}
+
+impl<T, S, M, F: Flavor, E> FromIterator<E> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Default + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    E: Borrow<Obj<T, F>>,
+{
+    /// A set of the elements (Python's `WeakSet(elements)`).
+    fn from_iter<I: IntoIterator<Item = E>>(elements: I) -> Self {
+        let mut set = Self::default();
+        set.extend(elements);
+        set
+    }
+}
+
+impl<T, S, M, F: Flavor> IntoIterator for &WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    type Item = Obj<T, F>;
+    type IntoIter = SetIter<T, F>;
+
+    fn into_iter(self) -> SetIter<T, F> {
+        self.iter()
+    }
+}
+
+impl<T, S, M, F: Flavor> IntoIterator for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    type Item = Obj<T, F>;
+    type IntoIter = SetIter<T, F>;
+
+    /// The live members, from a snapshot (see [`WeakSet::iter`]).
+    fn into_iter(self) -> SetIter<T, F> {
+        self.iter()
+    }
+}
+
+impl<T, S, M, F: Flavor> fmt::Debug for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + fmt::Debug + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// The live members, as a set: `{a, b, ...}`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
+    }
+}
+
+// The set algebra: methods, comparisons and operators.
+
+impl<T, S, M, F: Flavor> WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// The elements of `other`, held strongly for the length of an operation, so that none of them
+    /// dies halfway through it.
+    fn hold<I>(other: I) -> Vec<Obj<T, F>>
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        other
+            .into_iter()
+            .map(|element| Borrow::<Obj<T, F>>::borrow(&element).clone())
+            .collect()
+    }
+
+    /// `elements` as a set with this set's hasher and comparison.
+    fn set_of(&self, elements: &[Obj<T, F>]) -> Self {
+        let set = self.empty_like();
+        for element in elements {
+            set.add(element);
+        }
+        set
+    }
+
+    /// Adds every element of `other` (Python's `s.update(other)`, `s |= other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let s: WeakSet<Tag> = WeakSet::new();
+    /// let tags = [Obj::new(Tag(1)), Obj::new(Tag(2))];
+    /// s.update(&tags);
+    /// assert_eq!(s.len(), 2);
+    /// ```
+    pub fn update<I>(&self, other: I)
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        for element in other {
+            self.add(Borrow::<Obj<T, F>>::borrow(&element));
+        }
+    }
+
+    /// A new set of the members of `self` and of `other` (Python's `s.union(other)`, `s | other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a].into_iter().collect();
+    /// let u = s.union([&b]);
+    /// assert_eq!(u.len(), 2);
+    /// assert_eq!(s.len(), 1); // unchanged
+    /// drop(b);
+    /// assert_eq!(u.len(), 1); // members are held weakly
+    /// ```
+    pub fn union<I>(&self, other: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let result = self.clone();
+        result.update(other);
+        result
+    }
+
+    /// A new set of the elements of `other` that are members of `self` (Python's
+    /// `s.intersection(other)`, `s & other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// let i = s.intersection([&b]);
+    /// assert!(i.contains(&b) && !i.contains(&a));
+    /// ```
+    pub fn intersection<I>(&self, other: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let result = self.empty_like();
+        for element in other {
+            let element = Borrow::<Obj<T, F>>::borrow(&element);
+            if self.contains(element) {
+                result.add(element);
+            }
+        }
+        result
+    }
+
+    /// A new set of the members of `self` that are not in `other` (Python's `s.difference(other)`,
+    /// `s - other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// let d = s.difference([&b]);
+    /// assert!(d.contains(&a) && !d.contains(&b));
+    /// ```
+    pub fn difference<I>(&self, other: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let result = self.clone();
+        result.difference_update(other);
+        result
+    }
+
+    /// A new set of the elements in exactly one of `self` and `other` (Python's
+    /// `s.symmetric_difference(other)`, `s ^ other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b, c) = (Obj::new(Tag(1)), Obj::new(Tag(2)), Obj::new(Tag(3)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// let x = s.symmetric_difference([&b, &c]);
+    /// assert!(x.contains(&a) && !x.contains(&b) && x.contains(&c));
+    /// ```
+    pub fn symmetric_difference<I>(&self, other: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let result = self.clone();
+        result.symmetric_difference_update(other);
+        result
+    }
+
+    /// Removes every element of `other` (Python's `s.difference_update(other)`, `s -= other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// s.difference_update([&a]);
+    /// assert!(!s.contains(&a) && s.contains(&b));
+    /// ```
+    pub fn difference_update<I>(&self, other: I)
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        for element in other {
+            self.discard(Borrow::<Obj<T, F>>::borrow(&element));
+        }
+    }
+
+    /// Keeps only the members that are in `other` (Python's `s.intersection_update(other)`, `s &=
+    /// other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// s.intersection_update([&a]);
+    /// assert!(s.contains(&a) && !s.contains(&b));
+    /// ```
+    pub fn intersection_update<I>(&self, other: I)
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let held = Self::hold(other);
+        let keep = self.set_of(&held);
+        for member in self.iter() {
+            if !keep.contains(&member) {
+                self.discard(&member);
+            }
+        }
+    }
+
+    /// Removes the members that are in `other` and adds the elements of `other` that were not
+    /// members (Python's `s.symmetric_difference_update(other)`, `s ^= other`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a].into_iter().collect();
+    /// s.symmetric_difference_update([&a, &b]);
+    /// assert!(!s.contains(&a) && s.contains(&b));
+    /// ```
+    pub fn symmetric_difference_update<I>(&self, other: I)
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let held = Self::hold(other);
+        // Each distinct element of `other` once, as Python's set semantics want.
+        let distinct = self.set_of(&held);
+        for element in distinct.iter() {
+            if !self.discard(&element) {
+                self.add(&element);
+            }
+        }
+    }
+
+    /// Whether every member is in `other` (Python's `s.issubset(other)`, `s <= t`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a].into_iter().collect();
+    /// assert!(s.is_subset([&a, &b]));
+    /// assert!(!s.is_subset([&b]));
+    /// ```
+    pub fn is_subset<I>(&self, other: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        let held = Self::hold(other);
+        let other = self.set_of(&held);
+        self.iter().all(|member| other.contains(&member))
+    }
+
+    /// Whether every element of `other` is a member (Python's `s.issuperset(other)`, `s >= t`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a, &b].into_iter().collect();
+    /// assert!(s.is_superset([&a]));
+    /// ```
+    pub fn is_superset<I>(&self, other: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        other
+            .into_iter()
+            .all(|element| self.contains(Borrow::<Obj<T, F>>::borrow(&element)))
+    }
+
+    /// Whether no element of `other` is a member (Python's `s.isdisjoint(other)`).
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let (a, b) = (Obj::new(Tag(1)), Obj::new(Tag(2)));
+    /// let s: WeakSet<Tag> = [&a].into_iter().collect();
+    /// assert!(s.is_disjoint([&b]));
+    /// assert!(!s.is_disjoint([&a]));
+    /// ```
+    pub fn is_disjoint<I>(&self, other: I) -> bool
+    where
+        I: IntoIterator,
+        I::Item: Borrow<Obj<T, F>>,
+    {
+        !other
+            .into_iter()
+            .any(|element| self.contains(Borrow::<Obj<T, F>>::borrow(&element)))
+    }
+}
+
+impl<T, S, M, F: Flavor> PartialEq for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// Whether both have the same live members (Python's `s == t`), from a snapshot of each.
+    fn eq(&self, other: &Self) -> bool {
+        if self.same_set(other) {
+            return true;
+        }
+        let mine: Vec<Obj<T, F>> = self.iter().collect();
+        let theirs: Vec<Obj<T, F>> = other.iter().collect();
+        mine.len() == theirs.len() && mine.iter().all(|member| other.contains(member))
+    }
+}
+
+impl<T, S, M, F: Flavor> PartialOrd for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+{
+    /// Set inclusion, as Python's comparisons of sets: `Less` for a proper subset, `Greater` for a
+    /// proper superset, `Equal` for the same members, `None` when neither contains the other. So
+    /// `s < t` is a proper-subset test.
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        if self.same_set(other) {
+            return Some(Ordering::Equal);
+        }
+        let mine: Vec<Obj<T, F>> = self.iter().collect();
+        let theirs: Vec<Obj<T, F>> = other.iter().collect();
+        let subset = mine.iter().all(|member| other.contains(member));
+        let superset = theirs.iter().all(|member| self.contains(member));
+        match (subset, superset) {
+            (true, true) => Some(Ordering::Equal),
+            (true, false) => Some(Ordering::Less),
+            (false, true) => Some(Ordering::Greater),
+            (false, false) => None,
+        }
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitOr<I> for &WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    type Output = WeakSet<T, S, M, F>;
+
+    /// Python's `s | other`: [`WeakSet::union`].
+    fn bitor(self, other: I) -> WeakSet<T, S, M, F> {
+        self.union(other)
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitOrAssign<I> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    /// The in-place form: [`WeakSet::update`].
+    fn bitor_assign(&mut self, other: I) {
+        self.update(other);
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitAnd<I> for &WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    type Output = WeakSet<T, S, M, F>;
+
+    /// Python's `s & other`: [`WeakSet::intersection`].
+    fn bitand(self, other: I) -> WeakSet<T, S, M, F> {
+        self.intersection(other)
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitAndAssign<I> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    /// The in-place form: [`WeakSet::intersection_update`].
+    fn bitand_assign(&mut self, other: I) {
+        self.intersection_update(other);
+    }
+}
+
+impl<T, S, M, F: Flavor, I> Sub<I> for &WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    type Output = WeakSet<T, S, M, F>;
+
+    /// Python's `s - other`: [`WeakSet::difference`].
+    fn sub(self, other: I) -> WeakSet<T, S, M, F> {
+        self.difference(other)
+    }
+}
+
+impl<T, S, M, F: Flavor, I> SubAssign<I> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    /// The in-place form: [`WeakSet::difference_update`].
+    fn sub_assign(&mut self, other: I) {
+        self.difference_update(other);
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitXor<I> for &WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    type Output = WeakSet<T, S, M, F>;
+
+    /// Python's `s ^ other`: [`WeakSet::symmetric_difference`].
+    fn bitxor(self, other: I) -> WeakSet<T, S, M, F> {
+        self.symmetric_difference(other)
+    }
+}
+
+impl<T, S, M, F: Flavor, I> BitXorAssign<I> for WeakSet<T, S, M, F>
+where
+    T: ?Sized + Weakrefable + Hashable<M> + SendIf<F> + SyncIf<F> + 'static,
+    S: BuildHasher + Clone + SendIf<F> + SyncIf<F> + 'static,
+    M: 'static,
+    I: IntoIterator,
+    I::Item: Borrow<Obj<T, F>>,
+{
+    /// The in-place form: [`WeakSet::symmetric_difference_update`].
+    fn bitxor_assign(&mut self, other: I) {
+        self.symmetric_difference_update(other);
+    }
+}
+
+/// Entry sizes on 64-bit targets: what the benchmark's bytes per entry are made of.
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    use super::SetEntry;
+    use crate::flavor::{Sync, Unsync};
+
+    #[test]
+    fn an_entry_is_its_hash_address_and_one_word_handle() {
+        assert_eq!(size_of::<SetEntry<u8, Sync>>(), 24);
+        assert_eq!(size_of::<SetEntry<dyn core::any::Any, Unsync>>(), 24);
+    }
+}

@@ -44,166 +44,32 @@
 //! values' `Clone`) run, never while a key, value, `Obj` or entry is dropped: what an
 //! operation takes out is handed back and dropped after the locks are released.
 //!
-//! The single-threaded flavor plays the same roles with `RefCell`s: `try_borrow_mut` fails
-//! only when the callback runs inside an operation on the same collection, and that
-//! operation's release applies the removal.
-
-use core::cell::RefCell;
-use core::ops::DerefMut;
+//! The locks, the flag and the fences are the flavor's: `F::Lock` (a `Mutex` in the
+//! thread-safe flavor), `F::Flag` (an `AtomicBool`) and `F::fence()` (a `SeqCst` fence). A
+//! panic in a key's `Eq` poisons the thread-safe table lock; the table is still consistent
+//! (hashbrown leaves it unchanged when a probe panics), so [`Lock`] ignores the poison.
+//!
+//! The single-threaded flavor plays the same roles with `RefCell`s, a `Cell<bool>` and no
+//! fences: `try_borrow_mut` fails only when the callback runs inside an operation on the same
+//! collection, and that operation's release applies the removal.
 
 use hashbrown::HashTable;
 
+use crate::flavor::{Flag, Flavor, Lock};
+
 /// One entry of a weak collection, as far as removing it after its referent died goes.
 pub(crate) trait Entry {
-    /// The weak reference the entry watches its referent through.
+    /// The weak reference the entry watches its referent through, as the removal callback
+    /// is given it.
     type Weak: Clone;
 
     /// Whether the entry's weak reference is `weak` (the same weak-reference object).
     fn holds(&self, weak: &Self::Weak) -> bool;
 }
 
-/// The locks of one flavor: `Mutex` and an atomic flag for the thread-safe collections,
-/// `RefCell` and a `Cell` for `unsync`.
-pub(crate) trait Family: 'static {
-    type Lock<T>;
-    type Guard<'a, T: 'a>: DerefMut<Target = T>;
-    /// The `pending` flag of the removal queue.
-    type Flag;
-
-    fn new_lock<T>(value: T) -> Self::Lock<T>;
-
-    /// Takes the lock, waiting if needed (the thread-safe flavor) or panicking when it is
-    /// already held (`unsync`: only possible from a key's `Eq`/`Clone` using its own
-    /// collection, which the collections document as forbidden).
-    fn lock<T>(lock: &Self::Lock<T>) -> Self::Guard<'_, T>;
-
-    /// Takes the lock if it is free right now.
-    fn try_lock<T>(lock: &Self::Lock<T>) -> Option<Self::Guard<'_, T>>;
-
-    fn new_flag() -> Self::Flag;
-
-    /// Sets the flag to `raised`; only called inside the removals lock.
-    fn set_flag(flag: &Self::Flag, raised: bool);
-
-    fn flag(flag: &Self::Flag) -> bool;
-
-    /// The `SeqCst` fences F1 and F2 of the module docs.
-    fn fence();
-}
-
-/// The lock family of the thread-safe collections.
-pub(crate) enum Threaded {}
-
-/// The lock family of the `unsync` collections.
-pub(crate) enum Local {}
-
-impl Family for Threaded {
-    type Lock<T> = crate::loom::Mutex<T>;
-    type Guard<'a, T: 'a> = crate::loom::MutexGuard<'a, T>;
-    type Flag = crate::loom::atomic::AtomicBool;
-
-    #[inline]
-    fn new_lock<T>(value: T) -> Self::Lock<T> {
-        crate::loom::Mutex::new(value)
-    }
-
-    #[inline]
-    fn lock<T>(lock: &Self::Lock<T>) -> Self::Guard<'_, T> {
-        // A panic in a key's `Eq` poisons the lock; the table is still consistent (hashbrown
-        // leaves it unchanged when a probe panics), so the poison is ignored.
-        lock.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    #[inline]
-    fn try_lock<T>(lock: &Self::Lock<T>) -> Option<Self::Guard<'_, T>> {
-        match lock.try_lock() {
-            Ok(guard) => Some(guard),
-            Err(std::sync::TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => None,
-        }
-    }
-
-    #[inline]
-    fn new_flag() -> Self::Flag {
-        crate::loom::atomic::AtomicBool::new(false)
-    }
-
-    #[inline]
-    fn set_flag(flag: &Self::Flag, raised: bool) {
-        // Relaxed: written inside the removals lock, whose release orders it for the next
-        // holder of that lock; for the holder that reads it after F2, the remover's F1
-        // (sequenced after this write) is the partner (module docs).
-        flag.store(raised, crate::loom::atomic::Ordering::Relaxed);
-    }
-
-    #[inline]
-    fn flag(flag: &Self::Flag) -> bool {
-        // Relaxed: ordered by the fences F1/F2 around it (module docs); a stale value read
-        // before F2 only delays the work to the check after F2.
-        flag.load(crate::loom::atomic::Ordering::Relaxed)
-    }
-
-    #[inline]
-    fn fence() {
-        // SeqCst: F1 (remover, after raising `pending`) pairs with F2 (holder, after
-        // unlocking the table); see the module docs.
-        crate::loom::atomic::fence(crate::loom::atomic::Ordering::SeqCst);
-    }
-}
-
-impl Family for Local {
-    type Lock<T> = RefCell<T>;
-    type Guard<'a, T: 'a> = core::cell::RefMut<'a, T>;
-    type Flag = core::cell::Cell<bool>;
-
-    #[inline]
-    fn new_lock<T>(value: T) -> Self::Lock<T> {
-        RefCell::new(value)
-    }
-
-    #[inline]
-    fn lock<T>(lock: &Self::Lock<T>) -> Self::Guard<'_, T> {
-        match lock.try_borrow_mut() {
-            Ok(guard) => guard,
-            Err(_) => reentered(),
-        }
-    }
-
-    #[inline]
-    fn try_lock<T>(lock: &Self::Lock<T>) -> Option<Self::Guard<'_, T>> {
-        lock.try_borrow_mut().ok()
-    }
-
-    #[inline]
-    fn new_flag() -> Self::Flag {
-        core::cell::Cell::new(false)
-    }
-
-    #[inline]
-    fn set_flag(flag: &Self::Flag, raised: bool) {
-        flag.set(raised);
-    }
-
-    #[inline]
-    fn flag(flag: &Self::Flag) -> bool {
-        flag.get()
-    }
-
-    #[inline]
-    fn fence() {
-        // One thread: program order is all there is.
-    }
-}
-
-#[cold]
-#[track_caller]
-fn reentered() -> ! {
-    panic!(
-        "a weak collection was used from inside one of its own operations: a key's `Eq` or \
-         `Clone` (or a value's `Clone`) must not use the collection that calls it"
-    )
-}
+/// The table lock of a flavor's collection, held.
+type Guard<'a, E, F> =
+    <<F as crate::flavor::internal::Internal>::Lock<HashTable<E>> as Lock<HashTable<E>>>::Guard<'a>;
 
 /// A removal waiting for the table lock.
 struct Removal<W> {
@@ -212,19 +78,19 @@ struct Removal<W> {
 }
 
 /// The entries of a weak collection and its queue of pending removals.
-pub(crate) struct Table<E: Entry, L: Family> {
-    entries: L::Lock<HashTable<E>>,
-    removals: L::Lock<Vec<Removal<E::Weak>>>,
+pub(crate) struct Table<E: Entry, F: Flavor> {
+    entries: F::Lock<HashTable<E>>,
+    removals: F::Lock<Vec<Removal<E::Weak>>>,
     /// Whether `removals` is non-empty; written only inside the removals lock.
-    pending: L::Flag,
+    pending: F::Flag,
 }
 
-impl<E: Entry, L: Family> Table<E, L> {
+impl<E: Entry, F: Flavor> Table<E, F> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Self {
-            entries: L::new_lock(HashTable::with_capacity(capacity)),
-            removals: L::new_lock(Vec::new()),
-            pending: L::new_flag(),
+            entries: Lock::new(HashTable::with_capacity(capacity)),
+            removals: Lock::new(Vec::new()),
+            pending: Flag::new(),
         }
     }
 
@@ -238,7 +104,7 @@ impl<E: Entry, L: Family> Table<E, L> {
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut HashTable<E>) -> R) -> R {
         let mut held = Held {
             table: self,
-            entries: Some(L::lock(&self.entries)),
+            entries: Some(self.entries.lock()),
         };
         let entries = held.entries.as_deref_mut();
         f(entries.expect("the guard is taken only on drop"))
@@ -249,7 +115,7 @@ impl<E: Entry, L: Family> Table<E, L> {
     /// Deletes the entry stored under `hash` whose weak reference is `weak`, if there is one:
     /// the removal callback of every entry. Never waits for the table lock.
     pub(crate) fn remove_dead(&self, hash: u64, weak: &E::Weak) {
-        if let Some(mut entries) = L::try_lock(&self.entries) {
+        if let Some(mut entries) = self.entries.try_lock() {
             let own = take(&mut entries, hash, weak);
             let others = self.release(entries);
             drop(own);
@@ -257,15 +123,15 @@ impl<E: Entry, L: Family> Table<E, L> {
             return;
         }
         {
-            let mut removals = L::lock(&self.removals);
+            let mut removals = self.removals.lock();
             removals.push(Removal {
                 hash,
                 weak: weak.clone(),
             });
-            L::set_flag(&self.pending, true);
+            self.pending.set(true);
         }
-        L::fence(); // F1
-        if let Some(entries) = L::try_lock(&self.entries) {
+        F::fence(); // F1
+        if let Some(entries) = self.entries.try_lock() {
             drop(self.release(entries));
         }
     }
@@ -273,14 +139,14 @@ impl<E: Entry, L: Family> Table<E, L> {
     /// Releases the table lock: applies the queue, unlocks, and checks the queue again after
     /// F2 (module docs). Returns the removed entries, for the caller to drop with no lock held.
     #[inline]
-    fn release<'a>(&'a self, entries: L::Guard<'a, HashTable<E>>) -> Vec<E> {
-        if L::flag(&self.pending) {
+    fn release<'a>(&'a self, entries: Guard<'a, E, F>) -> Vec<E> {
+        if self.pending.get() {
             return self.release_busy(entries);
         }
         // The common case: nothing queued.
         drop(entries);
-        L::fence(); // F2
-        if L::flag(&self.pending) {
+        F::fence(); // F2
+        if self.pending.get() {
             self.retry()
         } else {
             Vec::new()
@@ -290,7 +156,7 @@ impl<E: Entry, L: Family> Table<E, L> {
     /// After F2 found the queue non-empty: apply it if the table is free, else its holder will.
     #[cold]
     fn retry(&self) -> Vec<E> {
-        match L::try_lock(&self.entries) {
+        match self.entries.try_lock() {
             Some(entries) => self.release_busy(entries),
             None => Vec::new(),
         }
@@ -298,13 +164,13 @@ impl<E: Entry, L: Family> Table<E, L> {
 
     /// [`release`](Self::release) with removals queued.
     #[cold]
-    fn release_busy<'a>(&'a self, entries: L::Guard<'a, HashTable<E>>) -> Vec<E> {
+    fn release_busy<'a>(&'a self, entries: Guard<'a, E, F>) -> Vec<E> {
         let mut dead = Vec::new();
         let mut held = Some(entries);
         while let Some(mut entries) = held.take() {
-            if L::flag(&self.pending) {
-                let mut removals = L::lock(&self.removals);
-                L::set_flag(&self.pending, false);
+            if self.pending.get() {
+                let mut removals = self.removals.lock();
+                self.pending.set(false);
                 // The queued handles are dropped here, under the locks: each belongs to a
                 // weak-reference object whose referent is dead and whose callback was taken
                 // to run (it queued the handle), so dropping it can only free that object's
@@ -314,9 +180,9 @@ impl<E: Entry, L: Family> Table<E, L> {
                 }
             }
             drop(entries);
-            L::fence(); // F2
-            if L::flag(&self.pending) {
-                held = L::try_lock(&self.entries);
+            F::fence(); // F2
+            if self.pending.get() {
+                held = self.entries.try_lock();
             }
         }
         dead
@@ -324,12 +190,12 @@ impl<E: Entry, L: Family> Table<E, L> {
 }
 
 /// The table lock, held; releasing it applies the queued removals.
-struct Held<'a, E: Entry, L: Family> {
-    table: &'a Table<E, L>,
-    entries: Option<L::Guard<'a, HashTable<E>>>,
+struct Held<'a, E: Entry, F: Flavor> {
+    table: &'a Table<E, F>,
+    entries: Option<Guard<'a, E, F>>,
 }
 
-impl<E: Entry, L: Family> Drop for Held<'_, E, L> {
+impl<E: Entry, F: Flavor> Drop for Held<'_, E, F> {
     #[inline]
     fn drop(&mut self) {
         if let Some(entries) = self.entries.take() {

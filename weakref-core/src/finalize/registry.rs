@@ -12,20 +12,39 @@
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::mem::ManuallyDrop;
-use std::panic::{AssertUnwindSafe, catch_unwind};
+#[cfg(not(any(miri, loom)))]
+use std::panic::AssertUnwindSafe;
+use std::panic::catch_unwind;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, PoisonError};
 use std::thread::ThreadId;
 
 /// A registered finalizer, as the registry sees it.
-pub(crate) trait Pending {
+pub trait Pending {
     /// Whether it wants to run at exit.
     fn atexit(&self) -> bool;
     /// Runs it because the program (or its thread) is exiting, if it has not run or been
     /// detached; a panic is reported, not propagated.
     fn run_at_exit(&self);
 }
+
+/// A thread-safe finalizer's entry.
+pub(crate) struct ThreadSafe(Arc<dyn Pending>);
+
+impl ThreadSafe {
+    /// # Safety
+    ///
+    /// The finalizer behind `entry` is `Send + Sync`.
+    pub(crate) unsafe fn new(entry: Arc<dyn Pending>) -> Self {
+        Self(entry)
+    }
+}
+
+// SAFETY: `ThreadSafe::new` requires the finalizer to be `Send + Sync`.
+unsafe impl Send for ThreadSafe {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for ThreadSafe {}
 
 /// An `unsync` finalizer's entry: usable only on the thread that made it.
 struct ThreadBound {
@@ -51,7 +70,7 @@ impl Drop for ThreadBound {
 
 /// A registry entry of either flavor.
 enum Entry {
-    Shared(Arc<dyn Pending + Send + Sync>),
+    Shared(ThreadSafe),
     Local(ThreadBound),
 }
 
@@ -59,7 +78,7 @@ impl Entry {
     /// The finalizer, if this thread may use it.
     fn for_thread(&self, me: Option<ThreadId>) -> Option<&dyn Pending> {
         match self {
-            Entry::Shared(entry) => Some(&**entry),
+            Entry::Shared(entry) => Some(&*entry.0),
             Entry::Local(bound) if Some(bound.owner) == me => Some(&**bound.entry),
             Entry::Local(_) => None,
         }
@@ -192,7 +211,7 @@ fn may_run_exit_finalizers() -> bool {
         || RUN_IN_FORKED_CHILD.load(Ordering::Relaxed)
 }
 
-pub(crate) fn register_global(id: u64, entry: Arc<dyn Pending + Send + Sync>) {
+pub(crate) fn register_global(id: u64, entry: ThreadSafe) {
     install_exit_hook();
     registry().insert(id, Entry::Shared(entry));
 }
@@ -241,7 +260,7 @@ fn run_pending(scope: Scope) {
                 .iter()
                 .rev()
                 .find(|(_, entry)| match entry {
-                    Entry::Shared(shared) => scope == Scope::Process && shared.atexit(),
+                    Entry::Shared(shared) => scope == Scope::Process && shared.0.atexit(),
                     Entry::Local(_) => entry.for_thread(me).is_some_and(Pending::atexit),
                 })
                 .map(|(id, _)| *id);
@@ -294,14 +313,14 @@ pub fn set_exit_finalizers_in_forked_child(run: bool) -> bool {
     RUN_IN_FORKED_CHILD.swap(run, Ordering::Relaxed)
 }
 
-#[cfg(not(miri))]
+#[cfg(not(any(miri, loom)))]
 unsafe extern "C" {
     /// The C library's exit-handler registration (C99), which `exit` honours after `main`
     /// returns or on `std::process::exit`.
     fn atexit(handler: extern "C" fn()) -> core::ffi::c_int;
 }
 
-#[cfg(not(miri))]
+#[cfg(not(any(miri, loom)))]
 extern "C" fn at_process_exit() {
     if !may_run_exit_finalizers() {
         return;
@@ -316,8 +335,9 @@ fn install_exit_hook() {
     INSTALL_EXIT_HOOK.call_once(|| {
         // Relaxed: read at exit, long after; `call_once` orders it for other threads anyway.
         OWNER_PID.store(std::process::id(), Ordering::Relaxed);
-        // Miri cannot call C's `atexit`; under it exit finalizers run only when asked.
-        #[cfg(not(miri))]
+        // Miri cannot call C's `atexit`, and loom's primitives only work inside a model: under
+        // either, exit finalizers run only when asked.
+        #[cfg(not(any(miri, loom)))]
         {
             // SAFETY: `at_process_exit` is a plain `extern "C" fn()` that never unwinds,
             // which is all `atexit` asks of a handler.

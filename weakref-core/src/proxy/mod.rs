@@ -1,11 +1,12 @@
 //! Proxies: using an object through a weak reference, without a `&T` that could dangle.
 //!
-//! The flavor-specific `WeakProxy` types are written once in [`api`] and instantiated next to
-//! each flavor's `Obj` and `WeakRef`. This module holds what both flavors share: the error a
-//! dead proxy gives, the trait the generated wrappers are written against, the guard that
+//! [`WeakProxy`] itself is in `weak_proxy.rs`. This module holds what surrounds it: the error
+//! a dead proxy gives, the trait the generated wrappers are written against, the guard that
 //! lends a field of a proxied object, and the trait that makes a referent callable.
 
-pub(crate) mod api;
+mod weak_proxy;
+
+pub use weak_proxy::{WeakProxy, proxy, proxy_with_callback};
 
 use core::borrow::Borrow;
 use core::fmt;

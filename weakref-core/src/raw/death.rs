@@ -24,7 +24,7 @@ use crate::flavor::{Flavor, Slot};
 ///
 /// The strong count of `obj` just reached zero and the caller held that last count.
 #[inline]
-pub(crate) unsafe fn begin<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) {
+pub(crate) unsafe fn begin<T: ?Sized, F: Flavor>(obj: NonNull<ObjInner<T, F>>) {
     // A value without drop glue and an object without weak references run no user code when
     // they die, so the death cannot nest another one: it needs no stack protection.
     // SAFETY: the collective weak count keeps the header alive.
@@ -37,14 +37,15 @@ pub(crate) unsafe fn begin<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) {
         return;
     }
     // SAFETY: `die` may run once, later, on this thread: the strong count is zero and stays
-    // so, and the strong handles' collective weak count keeps the allocation alive meanwhile.
-    unsafe { crate::trashcan::run_or_defer(obj.cast(), die::<T, Fl>) }
+    // so, and the strong handles' collective weak count keeps the allocation alive meanwhile
+    // (and the value, whose lifetime outlives the drop of the handle that began this death).
+    unsafe { crate::trashcan::run_or_defer(move || die(obj)) }
 }
 
 /// Releases the strong handles' collective weak count, even if the value's destructor panics.
-struct ReleaseWeak<T, Fl: Flavor>(NonNull<ObjInner<T, Fl>>);
+struct ReleaseWeak<T: ?Sized, F: Flavor>(NonNull<ObjInner<T, F>>);
 
-impl<T, Fl: Flavor> Drop for ReleaseWeak<T, Fl> {
+impl<T: ?Sized, F: Flavor> Drop for ReleaseWeak<T, F> {
     fn drop(&mut self) {
         // SAFETY: `die` runs once per object, so the collective count is released once, after
         // the value was dropped (or its destructor panicked).
@@ -54,14 +55,13 @@ impl<T, Fl: Flavor> Drop for ReleaseWeak<T, Fl> {
 
 /// # Safety
 ///
-/// `obj` is an `ObjInner<T, Fl>` whose strong count is zero; this runs once for it.
-unsafe fn die<T, Fl: Flavor>(obj: NonNull<()>) {
-    let obj = obj.cast::<ObjInner<T, Fl>>();
+/// The strong count of `obj` is zero; this runs once for it.
+unsafe fn die<T: ?Sized, F: Flavor>(obj: NonNull<ObjInner<T, F>>) {
     let _release = ReleaseWeak(obj);
     // SAFETY: the strong count is zero and `_release` holds the collective weak count.
-    let chain = unsafe { node::clear(obj) };
+    let chain = unsafe { node::clear(ObjInner::header(obj)) };
     // SAFETY: the chain came from `clear` and runs once.
-    unsafe { node::run_callbacks(chain) };
+    unsafe { node::run_callbacks::<F>(chain) };
     // SAFETY: the strong count is zero, so nothing can reach the value; this runs once.
     unsafe { ObjInner::drop_value(obj) };
 }

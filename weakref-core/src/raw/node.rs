@@ -7,7 +7,7 @@ use core::mem::ManuallyDrop;
 use core::ptr::{self, NonNull};
 
 use super::obj::{Header, ObjInner, RawObj};
-use crate::flavor::{Atomic, Count, Flags, Flavor, Slot, Word};
+use crate::flavor::{Count, Flags, Flavor, Slot, Word};
 
 /// The node is in its object's list. Set before the node is published, cleared (under the
 /// list lock) when it is unlinked, by its last handle or by the object's death.
@@ -68,48 +68,61 @@ impl Kind {
     }
 }
 
-/// What a node's concrete type (its callback's type) contributes.
-pub(crate) struct NodeVTable {
-    /// Runs the callback, given the node and a `*const RawWeak` to it. The caller has cleared
-    /// `CALLBACK` and so owns the callback.
-    call: unsafe fn(NonNull<()>, *const ()),
+/// What a node's concrete type (its object's type and its callback's) contributes.
+pub(crate) struct NodeVTable<F: Flavor> {
+    /// Runs the callback. The caller has cleared `CALLBACK`, so it owns the callback, and
+    /// holds a handle on the node for the whole call.
+    call: unsafe fn(NonNull<Node<F>>),
     /// Frees a node nobody can reach any more: drops its callback if still pending, frees
     /// the node, releases its weak count on the object.
-    release: unsafe fn(NonNull<()>),
+    release: unsafe fn(NonNull<Node<F>>),
 }
 
-/// The part of a weak reference every node has; its callback follows it in a [`NodeAlloc`].
+/// The part of a weak reference every node has, whatever the type of its object; the rest
+/// follows it in a [`NodeAlloc`].
+///
+/// Nodes of one object may have been made through handles of different types (an `Obj<T>` and
+/// the `Obj<dyn Trait>` it was coerced to): the list only ever sees this part.
 #[repr(C)]
-pub(crate) struct Node<T, Fl: Flavor> {
+pub struct Node<F: Flavor> {
     /// `RawWeak` handles. At zero the node is unlinked and freed; it never rises from zero.
-    handles: Fl::Count,
-    /// The object; the node holds one of its weak counts, so the header outlives the node.
-    obj: NonNull<ObjInner<T, Fl>>,
+    handles: F::Count,
     /// List links, read and written only under the object's list lock, except by the dying
     /// thread after it unlinked a node it holds a handle on.
-    prev: Cell<*mut Node<T, Fl>>,
-    next: Cell<*mut Node<T, Fl>>,
+    prev: Cell<*mut Node<F>>,
+    next: Cell<*mut Node<F>>,
     /// The cached hash, valid once `HASHED` is set.
-    hash: Fl::Word,
-    vtable: &'static NodeVTable,
-    flags: Fl::Flags,
+    hash: F::Word,
+    vtable: &'static NodeVTable<F>,
+    flags: F::Flags,
     kind: Kind,
 }
 
-/// A node allocation: the node, then the callback stored inline.
+/// The start of every node allocation: the node, then the object as the node's maker saw it.
+///
+/// Its layout does not depend on the callback that follows, so the object pointer can be read
+/// from any node made through a view `T` without knowing its callback's type.
 #[repr(C)]
-struct NodeAlloc<T, Fl: Flavor, F> {
-    node: Node<T, Fl>,
-    callback: UnsafeCell<ManuallyDrop<F>>,
+struct NodeHead<T: ?Sized, F: Flavor> {
+    node: Node<F>,
+    /// The object; the node holds one of its weak counts, so the header outlives the node.
+    obj: NonNull<ObjInner<T, F>>,
+}
+
+/// A node allocation: the head, then the callback stored inline.
+#[repr(C)]
+struct NodeAlloc<T: ?Sized, F: Flavor, C> {
+    head: NodeHead<T, F>,
+    callback: UnsafeCell<ManuallyDrop<C>>,
 }
 
 /// A callback stored in a node.
-pub(crate) trait Callback<T, Fl: Flavor>: 'static {
-    fn run(self, weak: &RawWeak<T, Fl>);
+pub(crate) trait Callback<T: ?Sized, F: Flavor>: 'static {
+    fn run(self, weak: &RawWeak<T, F>);
 }
 
-impl<T, Fl: Flavor, F: FnOnce(&RawWeak<T, Fl>) + 'static> Callback<T, Fl> for F {
-    fn run(self, weak: &RawWeak<T, Fl>) {
+impl<T: ?Sized, F: Flavor, C: FnOnce(&RawWeak<T, F>) + 'static> Callback<T, F> for C {
+    fn run(self, weak: &RawWeak<T, F>) {
         self(weak)
     }
 }
@@ -117,29 +130,31 @@ impl<T, Fl: Flavor, F: FnOnce(&RawWeak<T, Fl>) + 'static> Callback<T, Fl> for F 
 /// The "callback" of callback-less nodes.
 struct NoCallback;
 
-impl<T, Fl: Flavor> Callback<T, Fl> for NoCallback {
-    fn run(self, _: &RawWeak<T, Fl>) {}
+impl<T: ?Sized, F: Flavor> Callback<T, F> for NoCallback {
+    fn run(self, _: &RawWeak<T, F>) {}
 }
 
-impl<T, Fl: Flavor, F: Callback<T, Fl>> NodeAlloc<T, Fl, F> {
-    const VTABLE: NodeVTable = NodeVTable {
+impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
+    const VTABLE: NodeVTable<F> = NodeVTable {
         call: Self::call,
         release: Self::release,
     };
 
     /// Allocates a node with one handle and takes a weak count on `obj` for it.
-    fn allocate(obj: &RawObj<T, Fl>, kind: Kind, callback: F, flags: u8) -> NonNull<Node<T, Fl>> {
+    fn allocate(obj: &RawObj<T, F>, kind: Kind, callback: C, flags: u8) -> NonNull<Node<F>> {
         obj.header().weak.increment();
         let alloc = Box::new(NodeAlloc {
-            node: Node {
-                handles: Fl::Count::new(1),
+            head: NodeHead {
+                node: Node {
+                    handles: F::Count::new(1),
+                    prev: Cell::new(ptr::null_mut()),
+                    next: Cell::new(ptr::null_mut()),
+                    hash: F::Word::new(0),
+                    vtable: &Self::VTABLE,
+                    flags: F::Flags::new(flags),
+                    kind,
+                },
                 obj: obj.inner(),
-                prev: Cell::new(ptr::null_mut()),
-                next: Cell::new(ptr::null_mut()),
-                hash: Fl::Word::new(0),
-                vtable: &Self::VTABLE,
-                flags: Fl::Flags::new(flags),
-                kind,
             },
             callback: UnsafeCell::new(ManuallyDrop::new(callback)),
         });
@@ -148,27 +163,38 @@ impl<T, Fl: Flavor, F: Callback<T, Fl>> NodeAlloc<T, Fl, F> {
 
     /// # Safety
     ///
-    /// `node` is a `NodeAlloc<T, Fl, F>` whose `CALLBACK` flag the caller cleared (so it owns
-    /// the callback), and `weak` points to a live `RawWeak<T, Fl>` handle to it.
-    unsafe fn call(node: NonNull<()>, weak: *const ()) {
+    /// `node` is a `NodeAlloc<T, F, C>` whose `CALLBACK` flag the caller cleared (so it owns
+    /// the callback), and the caller holds a handle on it for the whole call.
+    unsafe fn call(node: NonNull<Node<F>>) {
         let alloc = node.cast::<Self>().as_ptr();
         // SAFETY: the caller cleared `CALLBACK`, so the callback is still initialized and no
-        // one else will take or drop it; the handle keeps the allocation alive.
-        let callback = unsafe { ManuallyDrop::take(&mut *(*alloc).callback.get()) };
-        // SAFETY: the caller passes a live handle.
-        callback.run(unsafe { &*weak.cast::<RawWeak<T, Fl>>() });
+        // one else will take or drop it; the caller's handle keeps the allocation alive.
+        let (callback, obj) = unsafe {
+            (
+                ManuallyDrop::take(&mut *(*alloc).callback.get()),
+                (*alloc).head.obj,
+            )
+        };
+        // A view of the caller's handle, typed as the node's maker saw the object: it neither
+        // adds nor releases a handle count.
+        let weak = ManuallyDrop::new(RawWeak {
+            node,
+            obj,
+            _owns: PhantomData,
+        });
+        callback.run(&weak);
     }
 
     /// # Safety
     ///
-    /// `node` is an unlinked `NodeAlloc<T, Fl, F>` without handles: nobody can reach it.
-    unsafe fn release(node: NonNull<()>) {
+    /// `node` is an unlinked `NodeAlloc<T, F, C>` without handles: nobody can reach it.
+    unsafe fn release(node: NonNull<Node<F>>) {
         let alloc = node.cast::<Self>().as_ptr();
         // SAFETY: nobody else can reach the node, so we may read and then free it.
         let (callback, obj) = unsafe {
-            let pending = (*alloc).node.flags.remove(CALLBACK) & CALLBACK != 0;
+            let pending = (*alloc).head.node.flags.remove(CALLBACK) & CALLBACK != 0;
             let callback = pending.then(|| ManuallyDrop::take(&mut *(*alloc).callback.get()));
-            (callback, (*alloc).node.obj)
+            (callback, (*alloc).head.obj)
         };
         // SAFETY: the node came from `Box::new` in `allocate`; its callback was taken above or
         // earlier, and `ManuallyDrop` keeps the box from dropping it again.
@@ -180,38 +206,36 @@ impl<T, Fl: Flavor, F: Callback<T, Fl>> NodeAlloc<T, Fl, F> {
     }
 }
 
-/// A counted handle to a weak-reference node.
-pub(crate) struct RawWeak<T, Fl: Flavor> {
-    node: NonNull<Node<T, Fl>>,
-    _owns: PhantomData<Node<T, Fl>>,
+/// A counted handle to a weak-reference node, with the object it watches.
+///
+/// The object pointer is this handle's own view of the object: handles of one node may see it
+/// as different types (`T` and a `dyn Trait` it implements). It is `!Send` and `!Sync`
+/// (through `NonNull`); the public types declare when they may cross threads.
+pub(crate) struct RawWeak<T: ?Sized, F: Flavor> {
+    node: NonNull<Node<F>>,
+    obj: NonNull<ObjInner<T, F>>,
+    _owns: PhantomData<Node<F>>,
 }
 
-// SAFETY: an `Atomic` node is shared through atomics and the list lock; a handle can upgrade to
-// `RawObj<T, Atomic>` on any thread, so it needs what that needs. Its callback is `Send` (the
-// public constructors require it) and runs on one thread only: the one where the object dies.
-unsafe impl<T: Send + Sync> Send for RawWeak<T, Atomic> {}
-// SAFETY: as for `Send`; `&RawWeak` can be cloned into an owning handle.
-unsafe impl<T: Send + Sync> Sync for RawWeak<T, Atomic> {}
-
-impl<T, Fl: Flavor> RawWeak<T, Fl> {
+impl<T: ?Sized, F: Flavor> RawWeak<T, F> {
     #[inline]
-    fn node(&self) -> &Node<T, Fl> {
+    fn node(&self) -> &Node<F> {
         // SAFETY: our handle keeps the node alive.
         unsafe { self.node.as_ref() }
     }
 
     #[inline]
-    fn header(&self) -> &Header<Fl> {
+    fn header(&self) -> &Header<F> {
         // SAFETY: the node holds a weak count on its object.
-        unsafe { ObjInner::header(self.node().obj) }
+        unsafe { ObjInner::header(self.obj) }
     }
 
     /// The object's shared callback-less node of `kind` (`SharedRef` or `SharedProxy`), made
     /// if it has none with handles.
-    pub(crate) fn shared(obj: &RawObj<T, Fl>, kind: Kind) -> Self {
+    pub(crate) fn shared(obj: &RawObj<T, F>, kind: Kind) -> Self {
         debug_assert!(kind.is_shared());
         let slot = &obj.header().slot;
-        let head = slot.lock().cast::<Node<T, Fl>>();
+        let head = slot.lock().cast::<Node<F>>();
         // The shared nodes lead the list; a node whose last handle is being dropped (its
         // count is zero, its `drop` waits for the lock) is skipped and will be unlinked.
         let mut cursor = head;
@@ -223,7 +247,7 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
             }
             if node.kind == kind && node.handles.increment_if_nonzero() {
                 slot.unlock(head.cast());
-                return Self::adopt(existing);
+                return Self::adopt(existing, obj.inner());
             }
             cursor = node.next.get();
         }
@@ -231,50 +255,80 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
         // SAFETY: we hold the list lock and `node` is new.
         let head = unsafe { insert(head, node) };
         slot.unlock(head.cast());
-        Self::adopt(node)
+        Self::adopt(node, obj.inner())
     }
 
     /// A new, unshared node of `kind` (`CallbackRef` or `CallbackProxy`) whose callback runs
     /// when the object dies.
     ///
-    /// The public constructors add the bounds the flavor needs (`Send` for `Atomic`).
-    pub(crate) fn with_callback<F: Callback<T, Fl>>(
-        obj: &RawObj<T, Fl>,
+    /// The public constructors add the bounds the flavor needs (`Send` for the thread-safe
+    /// flavor).
+    pub(crate) fn with_callback<C: Callback<T, F>>(
+        obj: &RawObj<T, F>,
         kind: Kind,
-        callback: F,
+        callback: C,
     ) -> Self {
         debug_assert!(!kind.is_shared());
         let node = NodeAlloc::allocate(obj, kind, callback, LINKED | CALLBACK);
         let slot = &obj.header().slot;
-        let head = slot.lock().cast::<Node<T, Fl>>();
+        let head = slot.lock().cast::<Node<F>>();
         // SAFETY: we hold the list lock and `node` is new.
         let head = unsafe { insert(head, node) };
         slot.unlock(head.cast());
-        Self::adopt(node)
+        Self::adopt(node, obj.inner())
     }
 
     /// Takes over a handle count already added for this handle.
-    fn adopt(node: NonNull<Node<T, Fl>>) -> Self {
+    #[inline]
+    fn adopt(node: NonNull<Node<F>>, obj: NonNull<ObjInner<T, F>>) -> Self {
         Self {
             node,
+            obj,
             _owns: PhantomData,
         }
     }
 
+    /// Splits the handle into its node and object pointers, keeping its handle count.
     #[inline]
-    pub(crate) fn upgrade(&self) -> Option<RawObj<T, Fl>> {
+    pub(crate) fn into_parts(self) -> (NonNull<Node<F>>, NonNull<ObjInner<T, F>>) {
+        let this = ManuallyDrop::new(self);
+        (this.node, this.obj)
+    }
+
+    /// Rebuilds a handle from [`into_parts`](Self::into_parts), with a view of the object
+    /// that may differ from the original's by an unsizing coercion.
+    ///
+    /// # Safety
+    ///
+    /// `node` and `obj` come from one `into_parts`, `obj` possibly unsized since, and are
+    /// given back once.
+    #[inline]
+    pub(crate) unsafe fn from_parts(node: NonNull<Node<F>>, obj: NonNull<ObjInner<T, F>>) -> Self {
+        Self::adopt(node, obj)
+    }
+
+    #[inline]
+    pub(crate) fn upgrade(&self) -> Option<RawObj<T, F>> {
         if self.header().strong.increment_if_nonzero() {
             // SAFETY: we just added a strong count for the new handle.
-            Some(unsafe { RawObj::adopt(self.node().obj) })
+            Some(unsafe { RawObj::adopt(self.obj) })
         } else {
             None
         }
     }
 
+    #[inline]
     pub(crate) fn is_alive(&self) -> bool {
         self.header().strong.get() != 0
     }
 
+    /// The number of strong handles to the object (zero once it died).
+    pub(crate) fn strong_count(&self) -> usize {
+        self.header().strong.get()
+    }
+
+    /// Whether both are handles to the same weak-reference object.
+    #[inline]
     pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
         self.node == other.node
     }
@@ -344,14 +398,14 @@ impl<T, Fl: Flavor> RawWeak<T, Fl> {
     }
 }
 
-impl<T, Fl: Flavor> Clone for RawWeak<T, Fl> {
+impl<T: ?Sized, F: Flavor> Clone for RawWeak<T, F> {
     fn clone(&self) -> Self {
         self.node().handles.increment();
-        Self::adopt(self.node)
+        Self::adopt(self.node, self.obj)
     }
 }
 
-impl<T, Fl: Flavor> Drop for RawWeak<T, Fl> {
+impl<T: ?Sized, F: Flavor> Drop for RawWeak<T, F> {
     fn drop(&mut self) {
         if !self.node().handles.decrement() {
             return;
@@ -361,7 +415,7 @@ impl<T, Fl: Flavor> Drop for RawWeak<T, Fl> {
         // died: if it is clear, the dying thread is done with this node's links.
         if node.flags.load() & LINKED != 0 {
             let slot = &self.header().slot;
-            let mut head = slot.lock().cast::<Node<T, Fl>>();
+            let mut head = slot.lock().cast::<Node<F>>();
             // Re-check under the lock: the object may have died while we waited for it.
             if node.flags.load() & LINKED != 0 {
                 // SAFETY: we hold the list lock and the node is linked.
@@ -370,19 +424,119 @@ impl<T, Fl: Flavor> Drop for RawWeak<T, Fl> {
             }
             slot.unlock(head.cast());
         }
-        let release = node.vtable.release;
         // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle)
         // and the node is unlinked, so nobody else can reach it.
-        unsafe { release(self.node.cast()) };
+        unsafe { release_node(self.node) };
     }
 }
 
-impl<T, Fl: Flavor> fmt::Debug for RawWeak<T, Fl> {
+/// A one-word handle to a node made through the view `T`: the object pointer is read from
+/// the node instead of being carried. What weak collections store per entry.
+pub(crate) struct OwnWeak<T: ?Sized, F: Flavor> {
+    /// Always a node whose maker saw the object as `T` (see [`OwnWeak::with_callback`]).
+    head: NonNull<NodeHead<T, F>>,
+    _owns: PhantomData<Node<F>>,
+}
+
+impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
+    /// [`RawWeak::with_callback`], keeping only the node.
+    pub(crate) fn with_callback<C: Callback<T, F>>(
+        obj: &RawObj<T, F>,
+        kind: Kind,
+        callback: C,
+    ) -> Self {
+        let (node, _) = RawWeak::with_callback(obj, kind, callback).into_parts();
+        Self {
+            head: node.cast(),
+            _owns: PhantomData,
+        }
+    }
+
+    #[inline]
+    fn obj(&self) -> NonNull<ObjInner<T, F>> {
+        // SAFETY: our handle keeps the node alive, and it was made through the view `T`, so
+        // its head is a `NodeHead<T, F>` whatever its callback; `obj` is never written after.
+        unsafe { (*self.head.as_ptr()).obj }
+    }
+
+    #[inline]
+    fn header(&self) -> &Header<F> {
+        // SAFETY: the node holds a weak count on its object.
+        unsafe { ObjInner::header(self.obj()) }
+    }
+
+    #[inline]
+    pub(crate) fn upgrade(&self) -> Option<RawObj<T, F>> {
+        if self.header().strong.increment_if_nonzero() {
+            // SAFETY: we just added a strong count for the new handle.
+            Some(unsafe { RawObj::adopt(self.obj()) })
+        } else {
+            None
+        }
+    }
+
+    #[inline]
+    pub(crate) fn is_alive(&self) -> bool {
+        self.header().strong.get() != 0
+    }
+
+    /// Whether `weak` is a handle to this node.
+    #[inline]
+    pub(crate) fn holds(&self, weak: &RawWeak<T, F>) -> bool {
+        self.head.cast::<Node<F>>() == weak.node
+    }
+
+    /// Whether both are handles to the same node.
+    #[inline]
+    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
+        self.head == other.head
+    }
+
+    /// A new full handle to the same node.
+    pub(crate) fn to_raw(&self) -> RawWeak<T, F> {
+        let raw = ManuallyDrop::new(RawWeak::adopt(self.head.cast(), self.obj()));
+        RawWeak::clone(&raw)
+    }
+}
+
+impl<T: ?Sized, F: Flavor> Clone for OwnWeak<T, F> {
+    fn clone(&self) -> Self {
+        // SAFETY: our handle keeps the node alive.
+        unsafe { self.head.cast::<Node<F>>().as_ref() }
+            .handles
+            .increment();
+        Self {
+            head: self.head,
+            _owns: PhantomData,
+        }
+    }
+}
+
+impl<T: ?Sized, F: Flavor> Drop for OwnWeak<T, F> {
+    fn drop(&mut self) {
+        // Our handle count, given to a full handle that releases it.
+        drop(RawWeak::adopt(self.head.cast(), self.obj()));
+    }
+}
+
+/// Frees a node through its vtable.
+///
+/// # Safety
+///
+/// The node has no handles and is unlinked: nobody else can reach it.
+unsafe fn release_node<F: Flavor>(node: NonNull<Node<F>>) {
+    // SAFETY: the node is alive until `release` frees it.
+    let release = unsafe { node.as_ref() }.vtable.release;
+    // SAFETY: forwarded from our caller.
+    unsafe { release(node) };
+}
+
+impl<T: ?Sized, F: Flavor> fmt::Debug for RawWeak<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let name = self.kind().python_name();
         let node = self.node_ptr();
         if self.is_alive() {
-            let referent = ObjInner::value_ptr(self.node().obj);
+            let referent = ObjInner::value_ptr(self.obj).cast::<()>();
             let type_name = core::any::type_name::<T>();
             write!(f, "<{name} at {node:p}; to '{type_name}' at {referent:p}>")
         } else {
@@ -398,13 +552,10 @@ impl<T, Fl: Flavor> fmt::Debug for RawWeak<T, Fl> {
 /// # Safety
 ///
 /// The caller holds the list lock, `head` is the current head, `node` is new and unlinked.
-unsafe fn insert<T, Fl: Flavor>(
-    head: *mut Node<T, Fl>,
-    node: NonNull<Node<T, Fl>>,
-) -> *mut Node<T, Fl> {
+unsafe fn insert<F: Flavor>(head: *mut Node<F>, node: NonNull<Node<F>>) -> *mut Node<F> {
     // SAFETY: the node is new; only we can see it.
     let new = unsafe { node.as_ref() };
-    let mut prev: *mut Node<T, Fl> = ptr::null_mut();
+    let mut prev: *mut Node<F> = ptr::null_mut();
     let mut cursor = head;
     // SAFETY: under the list lock every linked node is alive.
     while let Some(linked) = unsafe { cursor.as_ref() } {
@@ -433,7 +584,7 @@ unsafe fn insert<T, Fl: Flavor>(
 /// # Safety
 ///
 /// The caller holds the list lock, `head` is the current head and `node` is linked.
-unsafe fn unlink<T, Fl: Flavor>(head: *mut Node<T, Fl>, node: &Node<T, Fl>) -> *mut Node<T, Fl> {
+unsafe fn unlink<F: Flavor>(head: *mut Node<F>, node: &Node<F>) -> *mut Node<F> {
     let (prev, next) = (node.prev.get(), node.next.get());
     // SAFETY: the neighbours of a linked node are linked, and alive under the lock.
     unsafe {
@@ -454,12 +605,12 @@ unsafe fn unlink<T, Fl: Flavor>(head: *mut Node<T, Fl>, node: &Node<T, Fl>) -> *
 ///
 /// `visit` gets the node's allocation pointer (not one derived from a reference to the
 /// node), so it may make a handle from it.
-fn for_each_linked<T, Fl: Flavor>(
-    obj: &RawObj<T, Fl>,
-    mut visit: impl FnMut(NonNull<Node<T, Fl>>, &Node<T, Fl>),
+fn for_each_linked<T: ?Sized, F: Flavor>(
+    obj: &RawObj<T, F>,
+    mut visit: impl FnMut(NonNull<Node<F>>, &Node<F>),
 ) {
     let slot = &obj.header().slot;
-    let head = slot.lock().cast::<Node<T, Fl>>();
+    let head = slot.lock().cast::<Node<F>>();
     let mut cursor = head;
     while let Some(ptr) = NonNull::new(cursor) {
         // SAFETY: under the list lock every linked node is alive.
@@ -471,18 +622,19 @@ fn for_each_linked<T, Fl: Flavor>(
 }
 
 /// The number of weak-reference objects of `obj` that still have handles.
-pub(crate) fn weakref_count<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> usize {
+pub(crate) fn weakref_count<T: ?Sized, F: Flavor>(obj: &RawObj<T, F>) -> usize {
     let mut count = 0;
     for_each_linked(obj, |_, node| count += usize::from(node.handles.get() != 0));
     count
 }
 
-/// New handles to every weak-reference object of `obj` that still has handles, in list order.
-pub(crate) fn weakrefs<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> Vec<RawWeak<T, Fl>> {
+/// New handles to every weak-reference object of `obj` that still has handles, in list order,
+/// each seeing the object as `obj` does.
+pub(crate) fn weakrefs<T: ?Sized, F: Flavor>(obj: &RawObj<T, F>) -> Vec<RawWeak<T, F>> {
     let mut found = Vec::new();
     for_each_linked(obj, |ptr, node| {
         if node.handles.increment_if_nonzero() {
-            found.push(RawWeak::adopt(ptr));
+            found.push(RawWeak::adopt(ptr, obj.inner()));
         }
     });
     found
@@ -494,18 +646,16 @@ pub(crate) fn weakrefs<T, Fl: Flavor>(obj: &RawObj<T, Fl>) -> Vec<RawWeak<T, Fl>
 ///
 /// # Safety
 ///
-/// `obj`'s strong count is zero and the caller holds a weak count on it.
-pub(super) unsafe fn clear<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) -> *mut Node<T, Fl> {
-    // SAFETY: the caller holds a weak count.
-    let slot = &unsafe { ObjInner::header(obj) }.slot;
+/// The object's strong count is zero and the caller holds a weak count on it.
+pub(super) unsafe fn clear<F: Flavor>(header: &Header<F>) -> *mut Node<F> {
+    let slot = &header.slot;
     if slot.is_empty() {
         // No weak reference was ever linked, or all are gone; with no strong handle left,
         // none can be added.
         return ptr::null_mut();
     }
-    let mut cursor = slot.lock().cast::<Node<T, Fl>>();
-    let (mut first, mut last): (*mut Node<T, Fl>, *mut Node<T, Fl>) =
-        (ptr::null_mut(), ptr::null_mut());
+    let mut cursor = slot.lock().cast::<Node<F>>();
+    let (mut first, mut last): (*mut Node<F>, *mut Node<F>) = (ptr::null_mut(), ptr::null_mut());
     // SAFETY: under the list lock every linked node is alive.
     while let Some(node) = unsafe { cursor.as_ref() } {
         let next = node.next.get();
@@ -532,25 +682,55 @@ pub(super) unsafe fn clear<T, Fl: Flavor>(obj: NonNull<ObjInner<T, Fl>>) -> *mut
     first
 }
 
+/// A handle to a node of a dead object, whatever the type its maker saw: what the death
+/// protocol holds while a callback runs.
+struct DeadHandle<F: Flavor>(NonNull<Node<F>>);
+
+impl<F: Flavor> Drop for DeadHandle<F> {
+    fn drop(&mut self) {
+        // SAFETY: our handle keeps the node alive until the decrement.
+        let node = unsafe { self.0.as_ref() };
+        if node.handles.decrement() {
+            debug_assert_eq!(
+                node.flags.load() & LINKED,
+                0,
+                "a dead object's nodes are unlinked"
+            );
+            // SAFETY: the handle count is zero and the node was unlinked when its object died.
+            unsafe { release_node(self.0) };
+        }
+    }
+}
+
+impl<F: Flavor> fmt::Debug for DeadHandle<F> {
+    /// `<weakref at 0x…; dead>`, as `RawWeak`'s `Debug` shows a dead reference.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // SAFETY: our handle keeps the node alive.
+        let name = unsafe { self.0.as_ref() }.kind.python_name();
+        write!(f, "<{name} at {:p}; dead>", self.0)
+    }
+}
+
 /// Runs the callbacks of a chain from [`clear`], each once, catching and reporting panics,
 /// and releases the handles `clear` took.
 ///
 /// # Safety
 ///
 /// `chain` came from [`clear`] and is run once.
-pub(super) unsafe fn run_callbacks<T, Fl: Flavor>(chain: *mut Node<T, Fl>) {
+pub(super) unsafe fn run_callbacks<F: Flavor>(chain: *mut Node<F>) {
     let mut cursor = chain;
     while let Some(node) = NonNull::new(cursor) {
-        let handle = RawWeak::adopt(node);
-        // Read before the callback runs: the chain link is ours alone.
-        cursor = handle.node().next.get();
-        let node = handle.node();
+        let handle = DeadHandle(node);
+        // SAFETY: `handle` keeps the node alive; the chain link is ours alone, read before
+        // the callback runs.
+        let node = unsafe { handle.0.as_ref() };
+        cursor = node.next.get();
         if node.flags.remove(CALLBACK) & CALLBACK != 0 {
             let call = node.vtable.call;
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 // SAFETY: we cleared `CALLBACK`, so the callback is ours; `handle` is a live
-                // handle to this node.
-                unsafe { call(handle.node.cast(), ptr::from_ref(&handle).cast()) }
+                // handle to this node for the whole call.
+                unsafe { call(handle.0) }
             }));
             if let Err(payload) = outcome {
                 crate::unraisable::report("weakref callback", &handle, payload);
@@ -563,12 +743,12 @@ pub(super) unsafe fn run_callbacks<T, Fl: Flavor>(chain: *mut Node<T, Fl>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::flavor::Local;
+    use crate::flavor::Unsync;
 
     /// The kinds of `obj`'s list, in order, checking the back links on the way.
-    fn kinds<Fl: Flavor>(obj: &RawObj<u8, Fl>) -> Vec<Kind> {
+    fn kinds<F: Flavor>(obj: &RawObj<u8, F>) -> Vec<Kind> {
         let mut kinds = Vec::new();
-        let mut expected_prev: *mut Node<u8, Fl> = ptr::null_mut();
+        let mut expected_prev: *mut Node<F> = ptr::null_mut();
         for_each_linked(obj, |ptr, node| {
             assert_eq!(
                 node.prev.get(),
@@ -583,13 +763,13 @@ mod tests {
         kinds
     }
 
-    fn callback_node<Fl: Flavor>(obj: &RawObj<u8, Fl>, kind: Kind) -> RawWeak<u8, Fl> {
-        RawWeak::with_callback(obj, kind, |_: &RawWeak<u8, Fl>| {})
+    fn callback_node<F: Flavor>(obj: &RawObj<u8, F>, kind: Kind) -> RawWeak<u8, F> {
+        RawWeak::with_callback(obj, kind, |_: &RawWeak<u8, F>| {})
     }
 
-    fn list_order<Fl: Flavor>() {
+    fn list_order<F: Flavor>() {
         use Kind::{CallbackRef as C, SharedRef as S};
-        let obj = RawObj::<u8, Fl>::new(7);
+        let obj = RawObj::<u8, F>::new(7);
         let c1 = callback_node(&obj, C);
         let s1 = RawWeak::shared(&obj, S);
         let c2 = callback_node(&obj, C);
@@ -613,19 +793,19 @@ mod tests {
 
     #[test]
     fn list_order_atomic() {
-        list_order::<Atomic>();
+        list_order::<crate::flavor::Sync>();
     }
 
     #[test]
     fn list_order_local() {
-        list_order::<Local>();
+        list_order::<Unsync>();
     }
 
     /// CPython's order with proxies: shared reference, shared proxy, then the rest newest
     /// first, whatever the order of creation; shared nodes are reused per kind.
-    fn proxy_order<Fl: Flavor>() {
+    fn proxy_order<F: Flavor>() {
         use Kind::{CallbackProxy as CP, CallbackRef as C, SharedProxy as SP, SharedRef as S};
-        let obj = RawObj::<u8, Fl>::new(7);
+        let obj = RawObj::<u8, F>::new(7);
         let c1 = callback_node(&obj, C);
         let sp = RawWeak::shared(&obj, SP);
         assert_eq!(kinds(&obj), [SP, C]);
@@ -670,18 +850,26 @@ mod tests {
 
     #[test]
     fn proxy_order_atomic() {
-        proxy_order::<Atomic>();
+        proxy_order::<crate::flavor::Sync>();
     }
 
     #[test]
     fn proxy_order_local() {
-        proxy_order::<Local>();
+        proxy_order::<Unsync>();
     }
 
     #[test]
     fn node_is_small() {
-        // Count, object pointer, two links, hash, vtable, flags and kind.
-        assert_eq!(size_of::<Node<u8, Atomic>>(), 7 * size_of::<usize>());
-        assert_eq!(size_of::<Node<u8, Local>>(), 7 * size_of::<usize>());
+        // Count, two links, hash, vtable, flags and kind; then the object pointer.
+        assert_eq!(
+            size_of::<Node<crate::flavor::Sync>>(),
+            6 * size_of::<usize>()
+        );
+        assert_eq!(size_of::<Node<Unsync>>(), 6 * size_of::<usize>());
+        let word = size_of::<usize>();
+        assert_eq!(size_of::<NodeAlloc<u8, Unsync, NoCallback>>(), 7 * word);
+        // A handle is the node and its view of the object.
+        assert_eq!(size_of::<RawWeak<u8, Unsync>>(), 2 * word);
+        assert_eq!(size_of::<Option<RawWeak<u8, Unsync>>>(), 2 * word);
     }
 }

@@ -1,26 +1,31 @@
 //! The object allocation and its strong handle.
 
+use core::alloc::Layout;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
-use crate::flavor::{Atomic, Count, Flavor, Slot};
+use crate::flavor::{Count, Flavor, Slot};
 
 /// The counts and the weaklist slot at the start of every object.
 #[repr(C)]
-pub(crate) struct Header<Fl: Flavor> {
-    pub(crate) strong: Fl::Count,
-    pub(crate) weak: Fl::Count,
-    pub(crate) slot: Fl::Slot,
+pub(crate) struct Header<F: Flavor> {
+    pub(crate) strong: F::Count,
+    pub(crate) weak: F::Count,
+    pub(crate) slot: F::Slot,
 }
 
 /// An object: header and value in one allocation.
+///
+/// Objects are always allocated with a sized `T`; an unsizing coercion of the pointer (see
+/// [`coerce!`](crate::coerce!)) may later view the same allocation as `ObjInner<dyn Trait, F>`.
+/// `repr(C)` keeps the header first whatever `T` is, so every view agrees on where it is.
 #[repr(C)]
-pub(crate) struct ObjInner<T, Fl: Flavor> {
-    header: Header<Fl>,
+pub struct ObjInner<T: ?Sized, F: Flavor> {
+    header: Header<F>,
     value: T,
 }
 
-impl<T, Fl: Flavor> ObjInner<T, Fl> {
+impl<T: ?Sized, F: Flavor> ObjInner<T, F> {
     /// The header of the object at `this`.
     ///
     /// Only the header is borrowed, never the whole `ObjInner`: a weak handle may look at the
@@ -30,13 +35,14 @@ impl<T, Fl: Flavor> ObjInner<T, Fl> {
     ///
     /// `this` must point to an allocation kept alive, for `'a`, by a weak or strong count.
     #[inline]
-    pub(crate) unsafe fn header<'a>(this: NonNull<Self>) -> &'a Header<Fl> {
+    pub(crate) unsafe fn header<'a>(this: NonNull<Self>) -> &'a Header<F> {
         // SAFETY: the caller keeps the allocation alive for 'a; the header is never mutated
         // except through its atomics or cells.
         unsafe { &*ptr::addr_of!((*this.as_ptr()).header) }
     }
 
     /// A pointer to the value (valid while the value has not been dropped).
+    #[inline]
     pub(crate) fn value_ptr(this: NonNull<Self>) -> *const T {
         // SAFETY: projecting to a field of an allocation we point to creates no reference.
         unsafe { ptr::addr_of!((*this.as_ptr()).value) }
@@ -59,71 +65,104 @@ impl<T, Fl: Flavor> ObjInner<T, Fl> {
     ///
     /// The caller owns one weak count of `this` and gives it up; if it is the last, the value
     /// has already been dropped.
+    #[inline]
     pub(crate) unsafe fn release_weak(this: NonNull<Self>) {
         // SAFETY: our weak count keeps the header alive until the decrement.
         let last = unsafe { Self::header(this) }.weak.decrement();
         if last {
-            // SAFETY: the allocation came from `Box::new` in `RawObj::new` (so the layout is
-            // `Layout::new::<Self>()`), the value was dropped before the last weak count went,
-            // and no count remains through which anyone could reach it.
-            unsafe {
-                std::alloc::dealloc(
-                    this.as_ptr().cast::<u8>(),
-                    std::alloc::Layout::new::<Self>(),
-                )
-            };
+            // SAFETY: that was the last count, so nothing else reaches the allocation.
+            unsafe { Self::dealloc(this) };
         }
+    }
+
+    /// Frees the allocation.
+    ///
+    /// # Safety
+    ///
+    /// The value has been dropped and no count remains through which anyone could reach the
+    /// allocation.
+    unsafe fn dealloc(this: NonNull<Self>) {
+        // SAFETY: `size_of_val` and `align_of_val` read only the pointer's metadata (nothing
+        // for a sized `T`, the vtable for a trait object, the length for a slice), never the
+        // value's bytes. The reference points into the allocation, which is still live, at the
+        // bytes the value's destructor left; it is used for nothing else (std's `Weak::drop`
+        // did the same before `Layout::for_value_raw` existed).
+        let value = unsafe { Layout::for_value(&*Self::value_ptr(this)) };
+        let layout = Self::layout_for(value);
+        // SAFETY: the allocation came from `Box::new(ObjInner { .. })` in `RawObj::new`, with
+        // a sized `T` whose `ObjInner` layout (`repr(C)`: header, then value) is what
+        // `layout_for` computes from the value's layout; unsizing kept the value's size and
+        // alignment in the pointer's metadata.
+        unsafe { std::alloc::dealloc(this.as_ptr().cast::<u8>(), layout) };
+    }
+
+    /// The layout of an `ObjInner` whose value has layout `value`, as `repr(C)` lays it out.
+    fn layout_for(value: Layout) -> Layout {
+        let (layout, _) = Layout::new::<Header<F>>()
+            .extend(value)
+            .expect("the allocation this layout describes exists");
+        layout.pad_to_align()
     }
 }
 
 /// A strong handle: the object is alive while at least one exists.
-pub(crate) struct RawObj<T, Fl: Flavor> {
-    ptr: NonNull<ObjInner<T, Fl>>,
-    _owns: PhantomData<ObjInner<T, Fl>>,
+///
+/// It is `!Send` and `!Sync` (through `NonNull`); the public `Obj` declares when it may cross
+/// threads.
+pub(crate) struct RawObj<T: ?Sized, F: Flavor> {
+    ptr: NonNull<ObjInner<T, F>>,
+    _owns: PhantomData<ObjInner<T, F>>,
 }
 
-// SAFETY: an `Atomic` object's counts and slot are atomics; a strong handle gives `&T` to
-// whichever thread holds it and may drop `T` on whichever thread drops it last, exactly like
-// `Arc<T>`, hence the same bounds.
-unsafe impl<T: Send + Sync> Send for RawObj<T, Atomic> {}
-// SAFETY: as for `Send`: `&RawObj` gives `&T` and can be cloned into an owning handle.
-unsafe impl<T: Send + Sync> Sync for RawObj<T, Atomic> {}
-
-impl<T, Fl: Flavor> RawObj<T, Fl> {
+impl<T, F: Flavor> RawObj<T, F> {
     pub(crate) fn new(value: T) -> Self {
         let inner = Box::new(ObjInner {
             header: Header {
-                strong: Fl::Count::new(1),
-                weak: Fl::Count::new(1),
-                slot: Fl::Slot::new(),
+                strong: F::Count::new(1),
+                weak: F::Count::new(1),
+                slot: F::Slot::new(),
             },
             value,
         });
+        debug_assert_eq!(
+            Layout::new::<ObjInner<T, F>>(),
+            ObjInner::<T, F>::layout_for(Layout::new::<T>())
+        );
         Self {
             ptr: NonNull::from(Box::leak(inner)),
             _owns: PhantomData,
         }
     }
+}
 
+impl<T: ?Sized, F: Flavor> RawObj<T, F> {
     /// Takes over a strong count already added for this handle.
     ///
     /// # Safety
     ///
     /// The caller has added one to the strong count of `ptr` on this handle's behalf.
     #[inline]
-    pub(crate) unsafe fn adopt(ptr: NonNull<ObjInner<T, Fl>>) -> Self {
+    pub(crate) unsafe fn adopt(ptr: NonNull<ObjInner<T, F>>) -> Self {
         Self {
             ptr,
             _owns: PhantomData,
         }
     }
 
-    pub(crate) fn inner(&self) -> NonNull<ObjInner<T, Fl>> {
+    /// Gives up the handle without releasing its strong count, returning the pointer.
+    #[inline]
+    pub(crate) fn into_inner(self) -> NonNull<ObjInner<T, F>> {
+        let this = core::mem::ManuallyDrop::new(self);
+        this.ptr
+    }
+
+    #[inline]
+    pub(crate) fn inner(&self) -> NonNull<ObjInner<T, F>> {
         self.ptr
     }
 
     #[inline]
-    pub(crate) fn header(&self) -> &Header<Fl> {
+    pub(crate) fn header(&self) -> &Header<F> {
         // SAFETY: our strong count keeps the allocation alive.
         unsafe { ObjInner::header(self.ptr) }
     }
@@ -134,20 +173,34 @@ impl<T, Fl: Flavor> RawObj<T, Fl> {
         unsafe { &*ObjInner::value_ptr(self.ptr) }
     }
 
+    #[inline]
     pub(crate) fn value_ptr(&self) -> *const T {
         ObjInner::value_ptr(self.ptr)
     }
 
+    /// Whether both handles are handles to one object, whatever view of it each has.
+    #[inline]
     pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
-        self.ptr == other.ptr
+        ptr::addr_eq(self.ptr.as_ptr(), other.ptr.as_ptr())
     }
 
     pub(crate) fn strong_count(&self) -> usize {
         self.header().strong.get()
     }
+
+    /// The death of the object, out of line so that dropping a handle stays small.
+    ///
+    /// # Safety
+    ///
+    /// The strong count of `ptr` just reached zero and the caller held that last count.
+    #[inline(never)]
+    unsafe fn drop_slow(ptr: NonNull<ObjInner<T, F>>) {
+        // SAFETY: forwarded from our caller.
+        unsafe { super::death::begin::<T, F>(ptr) };
+    }
 }
 
-impl<T, Fl: Flavor> Clone for RawObj<T, Fl> {
+impl<T: ?Sized, F: Flavor> Clone for RawObj<T, F> {
     #[inline]
     fn clone(&self) -> Self {
         self.header().strong.increment();
@@ -158,20 +211,7 @@ impl<T, Fl: Flavor> Clone for RawObj<T, Fl> {
     }
 }
 
-impl<T, Fl: Flavor> RawObj<T, Fl> {
-    /// The death of the object, out of line so that dropping a handle stays small.
-    ///
-    /// # Safety
-    ///
-    /// The strong count of `ptr` just reached zero and the caller held that last count.
-    #[inline(never)]
-    unsafe fn drop_slow(ptr: NonNull<ObjInner<T, Fl>>) {
-        // SAFETY: forwarded from our caller.
-        unsafe { super::death::begin::<T, Fl>(ptr) };
-    }
-}
-
-impl<T, Fl: Flavor> Drop for RawObj<T, Fl> {
+impl<T: ?Sized, F: Flavor> Drop for RawObj<T, F> {
     #[inline]
     fn drop(&mut self) {
         if self.header().strong.decrement() {

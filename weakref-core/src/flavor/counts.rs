@@ -1,46 +1,10 @@
-//! The two flavors of the library: thread-safe ([`Atomic`]) and single-threaded ([`Local`]).
-//!
-//! The object model, the death protocol and the weak-reference list are written once, generic
-//! over a [`Flavor`]; a flavor only chooses how counts, flag bytes and the list head are stored.
-//! `Atomic` uses atomics and a bit lock, `Local` plain `Cell`s. The public types of the crate
-//! root and of [`unsync`](crate::unsync) wrap the generic core with their flavor fixed.
+//! The primitives of an object's header and of its weak-reference nodes, in both flavors:
+//! counts, flag bytes, the cached hash and the weaklist slot. The thread-safe flavor stores them
+//! in atomics (the slot doubles as a bit lock), the single-threaded one in `Cell`s.
 
 use core::cell::Cell;
 
 use crate::loom::atomic::{self, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
-
-/// How a flavor stores what the core shares.
-pub(crate) trait Flavor: Sized + 'static {
-    /// Strong, weak and handle counts.
-    type Count: Count;
-    /// The flag byte of a weak-reference node.
-    type Flags: Flags;
-    /// The cached hash of a weak-reference node.
-    type Word: Word;
-    /// The weaklist slot in an object's header: the head of its list of weak references,
-    /// with a lock.
-    type Slot: Slot;
-}
-
-/// The thread-safe flavor of the crate root.
-pub(crate) enum Atomic {}
-
-/// The single-threaded flavor of [`unsync`](crate::unsync).
-pub(crate) enum Local {}
-
-impl Flavor for Atomic {
-    type Count = AtomicUsize;
-    type Flags = AtomicU8;
-    type Word = AtomicU64;
-    type Slot = AtomicPtr<()>;
-}
-
-impl Flavor for Local {
-    type Count = Cell<usize>;
-    type Flags = Cell<u8>;
-    type Word = Cell<u64>;
-    type Slot = Cell<*mut ()>;
-}
 
 /// Counts past this are treated as a leak of handles and abort, as `Arc` does: a count that
 /// wrapped around to zero would free an object still in use.
@@ -52,7 +16,7 @@ fn count_overflow() -> ! {
 }
 
 /// A reference count.
-pub(crate) trait Count {
+pub trait Count {
     fn new(n: usize) -> Self;
     /// The current value, for reporting only: another thread may change it at once.
     fn get(&self) -> usize;
@@ -167,7 +131,7 @@ impl Count for Cell<usize> {
 }
 
 /// The flag byte of a weak-reference node.
-pub(crate) trait Flags {
+pub trait Flags {
     fn new(bits: u8) -> Self;
     fn load(&self) -> u8;
     /// Sets `bits`; returns the previous byte.
@@ -226,7 +190,7 @@ impl Flags for Cell<u8> {
 }
 
 /// A 64-bit word published through a flag (the cached hash of a node).
-pub(crate) trait Word {
+pub trait Word {
     fn new(value: u64) -> Self;
     fn load(&self) -> u64;
     fn store(&self, value: u64);
@@ -274,7 +238,7 @@ impl Word for Cell<u64> {
 /// It holds the head of the object's list of weak-reference nodes and a lock guarding that
 /// list. The lock is never held while user code runs, and each critical section touches at
 /// most a handful of nodes plus, when a weak reference is created, one allocation.
-pub(crate) trait Slot {
+pub trait Slot {
     fn new() -> Self;
     /// Whether the list is empty, without locking. Only meaningful when no thread can be
     /// adding a node concurrently (i.e. when the object has no strong handle left).
