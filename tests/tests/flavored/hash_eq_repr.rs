@@ -333,3 +333,55 @@ fn item_33_debug_inside_a_callback_shows_dead() {
     drop(o);
     assert_eq!(entries(&log), [format!("{head}; dead>")]);
 }
+
+/// A referent whose `Hash` drops the last other strong handle to its own object, so that the
+/// temporary handle of the first hash is the one whose drop kills it.
+#[derive(wr::Weakrefable)]
+struct LastHandleInHash {
+    other: Mutex<Option<wr::Obj<LastHandleInHash>>>,
+    key: u32,
+}
+
+impl PartialEq for LastHandleInHash {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for LastHandleInHash {}
+
+impl Hash for LastHandleInHash {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        drop(self.other.lock().unwrap().take());
+        self.key.hash(state);
+    }
+}
+
+// Regression: the first hash of a reference was published only after its temporary strong
+// handle was dropped. When that drop was the referent's death, the callbacks (here, one that
+// files its dead reference in a `HashSet`) saw "dead, never hashed" and hashed the identity,
+// and later lookups, with the cached referent hash, missed the entry.
+#[test]
+fn the_hash_is_published_before_the_first_hash_lets_the_referent_die() {
+    let filed = Arc::new(Mutex::new(HashSet::<wr::WeakRef<LastHandleInHash>>::new()));
+    let o = wr::Obj::new(LastHandleInHash {
+        other: Mutex::new(None),
+        key: 9,
+    });
+    let sink = Arc::clone(&filed);
+    let r = wr::WeakRef::with_callback(&o, move |dead: &wr::WeakRef<LastHandleInHash>| {
+        sink.lock().unwrap().insert(dead.clone());
+    });
+    // Hand the only strong handle to the referent itself; `Hash` will drop it.
+    *o.other.lock().unwrap() = Some(o.clone());
+    drop(o);
+    assert!(r.is_alive());
+
+    let hash = hash_of(&r); // upgrade, hash (drops the other handle), publish, release: death
+    assert!(!r.is_alive());
+    assert_eq!(r.try_hash(), Some(hash_of(&9_u32)));
+    assert_eq!(hash, hash_of(&r));
+    let filed = filed.lock().unwrap();
+    assert_eq!(filed.len(), 1);
+    assert!(filed.contains(&r), "the callback filed the reference under its final hash");
+}

@@ -353,10 +353,17 @@ impl<T: ?Sized, F: Flavor> RawWeak<T, F> {
         if let Some(hash) = self.cached_hash() {
             return Some(hash);
         }
-        let referent = self.upgrade()?;
-        let hash = compute(referent.value());
+        let Some(referent) = self.upgrade() else {
+            // Another thread may have hashed the reference and then let the referent die
+            // since our first look: its hash stands.
+            return self.cached_hash();
+        };
+        // Published while the temporary handle still holds the referent: if dropping it is
+        // the referent's death, the callbacks that then run (and any other thread) already
+        // see the hash, never "dead and never hashed".
+        let hash = self.publish_hash(compute(referent.value()));
         drop(referent);
-        Some(self.publish_hash(hash))
+        Some(hash)
     }
 
     /// Like [`try_hash`](Self::try_hash), but a dead, never-hashed reference hashes its own
