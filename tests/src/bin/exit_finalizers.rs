@@ -233,6 +233,32 @@ mod forking {
     }
 }
 
+/// An object whose destructor panics.
+#[derive(Weakrefable)]
+struct Grumpy;
+
+impl Drop for Grumpy {
+    fn drop(&mut self) {
+        println!("grumpy dropped");
+        panic!("drop panicked");
+    }
+}
+
+/// A finalizer whose function holds the last handle to an object whose destructor panics,
+/// made after an older finalizer: at exit, the newer one's run ends with that panic.
+fn drop_panics_at_exit() {
+    let anchor = Obj::new(Holder);
+    let _older = finalize(&anchor, || println!("older finalizer"));
+    std::mem::forget(anchor);
+    let grumpy = Obj::new(Grumpy);
+    let captured = grumpy.clone();
+    let _newer = finalize(&grumpy, move || {
+        let _held: &Grumpy = &captured;
+        println!("newer finalizer");
+    });
+    drop(grumpy);
+}
+
 fn main() {
     let scenario = std::env::args().nth(1).unwrap_or_default();
     match scenario.as_str() {
@@ -253,6 +279,12 @@ fn main() {
         "process_exit_unsync" => unsync_flavor::process_exit(),
         "explicit_run" => explicit_run(),
         "thread_end" => thread_end(),
+        "drop_panics_at_exit" => drop_panics_at_exit(),
+        "drop_panics_explicit_run" => {
+            drop_panics_at_exit();
+            run_exit_finalizers();
+            println!("run_exit_finalizers returned");
+        }
         "captures_own_object_sync" => sync_flavor::captures_own_object(),
         "captures_own_object_unsync" => unsync_flavor::captures_own_object(),
         #[cfg(unix)]

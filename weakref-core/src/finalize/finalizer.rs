@@ -43,7 +43,8 @@ impl<T: ?Sized, Func, F: Flavor> FinalizeState<T, Func, F> {
     }
 
     /// Runs the finalizer because its object died or the program exits. Panics are
-    /// reported, not propagated; once exit finalizers ran, it only disarms.
+    /// reported, not propagated, whatever panics: the function, the destructor of something
+    /// it captured or returned; once exit finalizers ran, it only disarms.
     fn fire<R>(&self)
     where
         Func: FnOnce() -> R,
@@ -51,25 +52,14 @@ impl<T: ?Sized, Func, F: Flavor> FinalizeState<T, Func, F> {
         let Some(Armed { func, weak }) = self.disarm() else {
             return;
         };
+        // Dropping the handle runs no user code: its callback, which this call came from or
+        // which is dead now, only holds this state.
+        drop(weak);
         if exit_done() {
             return;
         }
-        // A finalizer capturing its own object keeps it alive until exit: measure the
-        // strong count around the call to warn about it in debug builds.
-        let held = weak.upgrade();
-        let count_before = held.as_ref().map(Obj::strong_count);
-        drop(weak);
-        let outcome = catch_unwind(AssertUnwindSafe(func));
-        if let (Some(obj), Some(before)) = (held, count_before) {
-            if cfg!(debug_assertions) && Obj::strong_count(&obj) < before {
-                eprintln!(
-                    "weakref: {:?} ran at exit while its function held a strong \
-                     handle to its own object, which kept the object alive; \
-                     capture a WeakRef (or only what the cleanup needs) instead",
-                    self
-                );
-            }
-        }
+        // The result is dropped inside the guard too: its destructor is user code.
+        let outcome = catch_unwind(AssertUnwindSafe(move || drop(func())));
         if let Err(payload) = outcome {
             crate::unraisable::report("finalizer", self, payload);
         }
@@ -165,8 +155,7 @@ unsafe impl<T: ?Sized + Send + Sync, Func: Send> Sync for Finalize<T, Func, flav
 ///
 /// A function that captures `obj` itself (or anything holding a strong handle to it) keeps the
 /// object alive for ever, so the finalizer only runs at exit, exactly as in Python. Capture a
-/// [`WeakRef`], or copies of what the cleanup needs. Debug builds print a warning when an exit-time
-/// run shows that the function held a strong handle to its own object.
+/// [`WeakRef`], or copies of what the cleanup needs.
 pub fn finalize<T, Func, R, F>(obj: &Obj<T, F>, func: Func) -> Finalize<T, Func, F>
 where
     T: ?Sized + Weakrefable + SendIf<F> + SyncIf<F> + 'static,
