@@ -158,6 +158,35 @@ fn drain_during_unwind(nesting: &Nesting, queue: *mut Vec<Deferred>) {
     }
 }
 
+/// Runs `f` as if no death were running on this thread, then restores the nesting.
+///
+/// For code that runs where a death may have been cut short without unwinding: the exit
+/// handlers, when `std::process::exit` was called from a callback or a destructor. Deaths that
+/// `f` causes then get a queue of their own instead of one that will never be drained.
+#[cfg(not(any(miri, loom)))]
+pub(crate) fn with_fresh_stack<R>(f: impl FnOnce() -> R) -> R {
+    let Ok(saved) = NESTING.try_with(|nesting| {
+        let saved = (nesting.depth.get(), nesting.queue.get());
+        nesting.depth.set(0);
+        nesting.queue.set(ptr::null_mut());
+        saved
+    }) else {
+        return f();
+    };
+    struct Restore((usize, *mut Vec<Deferred>));
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let (depth, queue) = self.0;
+            let _ = NESTING.try_with(|nesting| {
+                nesting.depth.set(depth);
+                nesting.queue.set(queue);
+            });
+        }
+    }
+    let _restore = Restore(saved);
+    f()
+}
+
 /// What the unraisable report names when a queued death panics during an unwind.
 struct DeferredDeath;
 

@@ -119,7 +119,10 @@ fn this_thread() -> Option<ThisThread> {
     THREAD
         .try_with(|cached| {
             if cached.get().is_none() {
-                let current = std::thread::current();
+                // `std::thread::current` may panic once the thread's own locals are gone (at
+                // exit, in a thread-local destructor): then the thread stays unknown, and only
+                // what needs no thread (the thread-safe finalizers) runs.
+                let current = catch_unwind(std::thread::current).ok()?;
                 cached.set(Some(ThisThread {
                     id: current.id(),
                     is_main: is_initial_thread(&current),
@@ -218,15 +221,22 @@ pub(crate) fn register_global(id: u64, entry: ThreadSafe) {
 
 pub(crate) fn register_local(id: u64, entry: Rc<dyn Pending>) {
     install_exit_hook();
-    let Some(owner) = current_thread() else {
+    let Some(me) = this_thread() else {
         // The thread is tearing down: no exit is left to wait for, so the finalizer stays
         // registered only through its object (it still runs when the object dies).
         return;
     };
-    // Make sure this thread's end runs its finalizers (ignored if the trigger is gone).
-    let _ = THREAD_END.try_with(|_| ());
+    // Make sure this thread's end runs its finalizers.
+    let hooked = THREAD_END.try_with(|_| ()).is_ok();
+    if !hooked && !me.is_main {
+        // The thread's end already ran its finalizers: nothing would ever run this one at
+        // exit, nor release its entry. It still runs if its object dies.
+        return;
+    }
+    // The initial thread's locals are destroyed before the exit hook runs its finalizers;
+    // one registered now (by another finalizer, say) still runs in that pass.
     let bound = ThreadBound {
-        owner,
+        owner: me.id,
         entry: ManuallyDrop::new(entry),
     };
     registry().insert(id, Entry::Local(bound));
@@ -325,8 +335,11 @@ extern "C" fn at_process_exit() {
     if !may_run_exit_finalizers() {
         return;
     }
-    // A panic must not unwind out of an `extern "C"` function.
-    if let Err(payload) = catch_unwind(AssertUnwindSafe(run_exit_finalizers)) {
+    // A panic must not unwind out of an `extern "C"` function. `std::process::exit` may have
+    // been called from inside a death, whose trashcan frame never resumes: exit-time deaths
+    // get a trashcan of their own.
+    let run = || crate::trashcan::with_fresh_stack(run_exit_finalizers);
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(run)) {
         core::mem::forget(payload);
     }
 }
@@ -347,4 +360,59 @@ fn install_exit_hook() {
             let _ = status;
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::thread::{self, ThreadId};
+
+    use super::{Entry, registry};
+    use crate::flavor::Unsync;
+    use crate::generic::Obj;
+
+    struct Resource;
+
+    impl crate::Weakrefable for Resource {}
+
+    thread_local! {
+        /// Set by the thread under test: its id, once its late finalizer was made.
+        static LATE: Late = const { Late(Cell::new(None)) };
+    }
+
+    /// Makes an `unsync` finalizer on a leaked object when the thread's locals are destroyed,
+    /// after the thread-end hook already ran.
+    struct Late(Cell<Option<ThreadId>>);
+
+    impl Drop for Late {
+        fn drop(&mut self) {
+            let obj = Obj::<Resource, Unsync>::new(Resource);
+            let _late = crate::finalize(&obj, || ());
+            core::mem::forget(obj);
+        }
+    }
+
+    fn local_entries_of(owner: ThreadId) -> usize {
+        registry()
+            .values()
+            .filter(|entry| matches!(entry, Entry::Local(bound) if bound.owner == owner))
+            .count()
+    }
+
+    // Regression: such a finalizer was registered for good, although nothing would ever run
+    // it at exit nor release its entry.
+    #[test]
+    fn an_unsync_finalizer_made_after_its_thread_end_is_not_registered() {
+        let owner = thread::spawn(|| {
+            // `LATE` first, so that its destructor runs after the thread-end hook's.
+            LATE.with(|late| late.0.set(Some(thread::current().id())));
+            let obj = Obj::<Resource, Unsync>::new(Resource);
+            let early = crate::finalize(&obj, || ());
+            early.set_atexit(false);
+            thread::current().id()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(local_entries_of(owner), 0);
+    }
 }
