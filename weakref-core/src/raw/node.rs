@@ -98,15 +98,38 @@ pub struct Node<F: Flavor> {
     kind: Kind,
 }
 
-/// The start of every node allocation: the node, then the object as the node's maker saw it.
+/// The start of every node allocation: the object as the node's maker saw it, then the node.
 ///
-/// Its layout does not depend on the callback that follows, so the object pointer can be read
-/// from any node made through a view `T` without knowing its callback's type.
+/// Node pointers point to `node`, in the middle of the allocation. Code that knows the view
+/// `T` finds the object pointer just before it, whatever the callback that follows; it shares
+/// the node's first cache line with the handle count, which iteration touches too.
 #[repr(C)]
 struct NodeHead<T: ?Sized, F: Flavor> {
-    node: Node<F>,
     /// The object; the node holds one of its weak counts, so the header outlives the node.
     obj: NonNull<ObjInner<T, F>>,
+    node: Node<F>,
+}
+
+impl<T: ?Sized, F: Flavor> NodeHead<T, F> {
+    /// The head of the allocation whose `node` field is at `node`.
+    ///
+    /// # Safety
+    ///
+    /// `node` points to the `node` field of a live allocation made through the view `T` (a
+    /// `NodeAlloc<T, F, _>`), with the allocation's provenance.
+    #[inline]
+    unsafe fn of(node: NonNull<Node<F>>) -> NonNull<Self> {
+        // SAFETY: `node` is `offset_of!(Self, node)` bytes into the allocation, which starts
+        // with a `NodeHead<T, F>` (`repr(C)`, whatever the callback after it).
+        unsafe { node.byte_sub(core::mem::offset_of!(Self, node)).cast() }
+    }
+
+    /// The node of the allocation that starts at `head`, with the allocation's provenance.
+    #[inline]
+    fn node(head: NonNull<Self>) -> NonNull<Node<F>> {
+        // SAFETY: projecting to a field of an allocation we point to creates no reference.
+        unsafe { NonNull::new_unchecked(ptr::addr_of_mut!((*head.as_ptr()).node)) }
+    }
 }
 
 /// A node allocation: the head, then the callback stored inline.
@@ -145,6 +168,7 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
         obj.header().weak.increment();
         let alloc = Box::new(NodeAlloc {
             head: NodeHead {
+                obj: obj.inner(),
                 node: Node {
                     handles: F::Count::new(1),
                     prev: Cell::new(ptr::null_mut()),
@@ -154,11 +178,10 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
                     flags: F::Flags::new(flags),
                     kind,
                 },
-                obj: obj.inner(),
             },
             callback: UnsafeCell::new(ManuallyDrop::new(callback)),
         });
-        NonNull::from(Box::leak(alloc)).cast()
+        NodeHead::<T, F>::node(NonNull::from(Box::leak(alloc)).cast())
     }
 
     /// # Safety
@@ -166,7 +189,10 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
     /// `node` is a `NodeAlloc<T, F, C>` whose `CALLBACK` flag the caller cleared (so it owns
     /// the callback), and the caller holds a handle on it for the whole call.
     unsafe fn call(node: NonNull<Node<F>>) {
-        let alloc = node.cast::<Self>().as_ptr();
+        // SAFETY: the node is the `node` field of a `NodeAlloc<T, F, C>`, whose head comes first.
+        let alloc = unsafe { NodeHead::<T, F>::of(node) }
+            .cast::<Self>()
+            .as_ptr();
         // SAFETY: the caller cleared `CALLBACK`, so the callback is still initialized and no
         // one else will take or drop it; the caller's handle keeps the allocation alive.
         let (callback, obj) = unsafe {
@@ -189,7 +215,10 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
     ///
     /// `node` is an unlinked `NodeAlloc<T, F, C>` without handles: nobody can reach it.
     unsafe fn release(node: NonNull<Node<F>>) {
-        let alloc = node.cast::<Self>().as_ptr();
+        // SAFETY: the node is the `node` field of a `NodeAlloc<T, F, C>`, whose head comes first.
+        let alloc = unsafe { NodeHead::<T, F>::of(node) }
+            .cast::<Self>()
+            .as_ptr();
         // SAFETY: nobody else can reach the node, so we may read and then free it.
         let (callback, obj) = unsafe {
             let pending = (*alloc).head.node.flags.remove(CALLBACK) & CALLBACK != 0;
@@ -413,28 +442,41 @@ impl<T: ?Sized, F: Flavor> Clone for RawWeak<T, F> {
 }
 
 impl<T: ?Sized, F: Flavor> Drop for RawWeak<T, F> {
+    #[inline]
     fn drop(&mut self) {
-        if !self.node().handles.decrement() {
-            return;
+        if self.node().handles.decrement() {
+            // SAFETY: that was the node's last handle; the node holds a weak count on the
+            // object, so the header is alive.
+            unsafe { drop_last_handle(self.node, ObjInner::header(self.obj)) };
         }
-        let node = self.node();
-        // Acquire (in `load`) pairs with the Release that cleared `LINKED` when the object
-        // died: if it is clear, the dying thread is done with this node's links.
-        if node.flags.load() & LINKED != 0 {
-            let slot = &self.header().slot;
-            let mut head = slot.lock().cast::<Node<F>>();
-            // Re-check under the lock: the object may have died while we waited for it.
-            if node.flags.load() & LINKED != 0 {
-                // SAFETY: we hold the list lock and the node is linked.
-                head = unsafe { unlink(head, node) };
-                node.flags.remove(LINKED);
-            }
-            slot.unlock(head.cast());
-        }
-        // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle)
-        // and the node is unlinked, so nobody else can reach it.
-        unsafe { release_node(self.node) };
     }
+}
+
+/// What the drop of a node's last handle does: unlinks the node if its object is alive, then
+/// frees it.
+///
+/// # Safety
+///
+/// The caller just removed the node's last handle, and `header` is its object's.
+unsafe fn drop_last_handle<F: Flavor>(node_ptr: NonNull<Node<F>>, header: &Header<F>) {
+    // SAFETY: the node is alive until `release_node` below.
+    let node = unsafe { node_ptr.as_ref() };
+    // Acquire (in `load`) pairs with the Release that cleared `LINKED` when the object died:
+    // if it is clear, the dying thread is done with this node's links.
+    if node.flags.load() & LINKED != 0 {
+        let slot = &header.slot;
+        let mut head = slot.lock().cast::<Node<F>>();
+        // Re-check under the lock: the object may have died while we waited for it.
+        if node.flags.load() & LINKED != 0 {
+            // SAFETY: we hold the list lock and the node is linked.
+            head = unsafe { unlink(head, node) };
+            node.flags.remove(LINKED);
+        }
+        slot.unlock(head.cast());
+    }
+    // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle) and
+    // the node is unlinked, so nobody else can reach it.
+    unsafe { release_node(node_ptr) };
 }
 
 /// A one-word handle to a node made through the view `T`: the object pointer is read from
@@ -454,7 +496,8 @@ impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
     ) -> Self {
         let (node, _) = RawWeak::with_callback(obj, kind, callback).into_parts();
         Self {
-            head: node.cast(),
+            // SAFETY: the node was just made through the view `T`.
+            head: unsafe { NodeHead::of(node) },
             _owns: PhantomData,
         }
     }
@@ -490,7 +533,7 @@ impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
     /// Whether `weak` is a handle to this node.
     #[inline]
     pub(crate) fn holds(&self, weak: &RawWeak<T, F>) -> bool {
-        self.head.cast::<Node<F>>() == weak.node
+        NodeHead::node(self.head) == weak.node
     }
 
     /// Whether both are handles to the same node.
@@ -501,7 +544,7 @@ impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
 
     /// A new full handle to the same node.
     pub(crate) fn to_raw(&self) -> RawWeak<T, F> {
-        let raw = ManuallyDrop::new(RawWeak::adopt(self.head.cast(), self.obj()));
+        let raw = ManuallyDrop::new(RawWeak::adopt(NodeHead::node(self.head), self.obj()));
         RawWeak::clone(&raw)
     }
 }
@@ -509,7 +552,7 @@ impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
 impl<T: ?Sized, F: Flavor> Clone for OwnWeak<T, F> {
     fn clone(&self) -> Self {
         // SAFETY: our handle keeps the node alive.
-        unsafe { self.head.cast::<Node<F>>().as_ref() }
+        unsafe { NodeHead::node(self.head).as_ref() }
             .handles
             .increment();
         Self {
@@ -520,9 +563,15 @@ impl<T: ?Sized, F: Flavor> Clone for OwnWeak<T, F> {
 }
 
 impl<T: ?Sized, F: Flavor> Drop for OwnWeak<T, F> {
+    #[inline]
     fn drop(&mut self) {
-        // Our handle count, given to a full handle that releases it.
-        drop(RawWeak::adopt(self.head.cast(), self.obj()));
+        let node = NodeHead::node(self.head);
+        // SAFETY: our handle keeps the node alive until the decrement.
+        if unsafe { node.as_ref() }.handles.decrement() {
+            // SAFETY: that was the node's last handle; `header` reads the object pointer
+            // before the node is freed, and the node's weak count keeps the header alive.
+            unsafe { drop_last_handle(node, self.header()) };
+        }
     }
 }
 
