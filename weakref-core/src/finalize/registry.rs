@@ -364,7 +364,8 @@ fn install_exit_hook() {
 
 #[cfg(test)]
 mod tests {
-    use std::cell::Cell;
+    use std::cell::{Cell, RefCell};
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::thread::{self, ThreadId};
 
     use super::{Entry, registry};
@@ -376,19 +377,29 @@ mod tests {
     impl crate::Weakrefable for Resource {}
 
     thread_local! {
-        /// Set by the thread under test: its id, once its late finalizer was made.
+        /// Keeps the late finalizer's object alive until after `LATE` is gone (destroyed
+        /// last: registered first).
+        static KEEP: RefCell<Option<Obj<Resource, Unsync>>> = const { RefCell::new(None) };
+        /// Makes the late finalizer when destroyed, after the thread-end hook.
         static LATE: Late = const { Late(Cell::new(None)) };
     }
 
-    /// Makes an `unsync` finalizer on a leaked object when the thread's locals are destroyed,
-    /// after the thread-end hook already ran.
+    /// How many registry entries the thread under test had right after its late finalizer
+    /// was made (`usize::MAX` until then).
+    static SEEN: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+    /// Makes an `unsync` finalizer when the thread's locals are destroyed, after the thread-end
+    /// hook already ran, on an object that outlives it.
     struct Late(Cell<Option<ThreadId>>);
 
     impl Drop for Late {
         fn drop(&mut self) {
             let obj = Obj::<Resource, Unsync>::new(Resource);
-            let _late = crate::finalize(&obj, || ());
-            core::mem::forget(obj);
+            let late = crate::finalize(&obj, || ());
+            let me = self.0.get().expect("set when the thread started");
+            SEEN.store(local_entries_of(me), Ordering::SeqCst);
+            drop(late);
+            KEEP.with(|keep| *keep.borrow_mut() = Some(obj));
         }
     }
 
@@ -403,16 +414,17 @@ mod tests {
     // it at exit nor release its entry.
     #[test]
     fn an_unsync_finalizer_made_after_its_thread_end_is_not_registered() {
-        let owner = thread::spawn(|| {
-            // `LATE` first, so that its destructor runs after the thread-end hook's.
+        thread::spawn(|| {
+            // `KEEP` and `LATE` first, so that their destructors run after the thread-end
+            // hook's (thread-locals are destroyed in reverse order of first use).
+            KEEP.with(|_| ());
             LATE.with(|late| late.0.set(Some(thread::current().id())));
             let obj = Obj::<Resource, Unsync>::new(Resource);
             let early = crate::finalize(&obj, || ());
             early.set_atexit(false);
-            thread::current().id()
         })
         .join()
         .unwrap();
-        assert_eq!(local_entries_of(owner), 0);
+        assert_eq!(SEEN.load(Ordering::SeqCst), 0);
     }
 }
