@@ -201,7 +201,7 @@ impl<F: Flavor> ObjToken<F> {
         // SAFETY: forwarded from our caller.
         let inner = unsafe { self.0.inner(value) };
         // SAFETY: `split` kept the handle's strong count for us.
-        Obj::from_raw(unsafe { RawObj::adopt(inner) })
+        Obj::from_raw_obj(unsafe { RawObj::adopt(inner) })
     }
 }
 

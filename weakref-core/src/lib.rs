@@ -2,11 +2,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+mod capture;
 mod coerce;
 pub mod collections;
+mod dead;
 mod finalize;
 pub mod flavor;
 mod loom;
+mod method;
 mod obj;
 mod proxy;
 mod raw;
@@ -53,7 +56,9 @@ pub mod generic {
     pub use crate::collections::set::{SetIter, WeakSet};
     pub use crate::collections::wkd::{KeyDictIter, WeakKeyDictionary};
     pub use crate::collections::wvd::{KeyedRef, ValueDictIter, WeakValueDictionary};
+    pub use crate::dead::Death;
     pub use crate::finalize::Finalize;
+    pub use crate::method::WeakMethod;
     pub use crate::obj::Obj;
     pub use crate::proxy::WeakProxy;
     pub use crate::weakref::WeakRef;
@@ -62,6 +67,7 @@ pub mod generic {
 #[doc(hidden)]
 pub mod __private {
     //! What the macros of this crate expand to; not part of the API.
+    pub use crate::capture::{WeakCapture, weak_capture, weak_upgrade};
     pub use crate::coerce::{Coerce, ObjToken, ProxyToken, WeakToken, split};
 }
 
@@ -70,6 +76,7 @@ pub use collections::{
     WeakValueDictionary,
 };
 pub use finalize::{finalize, run_exit_finalizers, set_exit_finalizers_in_forked_child};
+pub use method::Method;
 pub use proxy::{Callable, FieldRef, ProxyAccess, ReferenceError, proxy, proxy_with_callback};
 pub use unraisable::{Unraisable, UnraisableHook, set_unraisable_hook, take_unraisable_hook};
 pub use weakref::{getweakrefcount, getweakrefs};
@@ -107,3 +114,12 @@ pub type WeakProxy<T> = generic::WeakProxy<T, flavor::Sync>;
 /// [`generic::Finalize`] with the [`Sync`](flavor::Sync) flavor, whose page documents its
 /// methods.
 pub type Finalize<T, Func> = generic::Finalize<T, Func, flavor::Sync>;
+
+/// A method bound to an object without keeping it alive, Python's `weakref.WeakMethod`,
+/// thread-safe: [`generic::WeakMethod`] with the [`Sync`](flavor::Sync) flavor, whose page
+/// documents its methods.
+pub type WeakMethod<T, M> = generic::WeakMethod<T, M, flavor::Sync>;
+
+/// A future that completes when an object dies, thread-safe: [`generic::Death`] with the
+/// [`Sync`](flavor::Sync) flavor, what [`WeakRef::dead`](generic::WeakRef::dead) returns.
+pub type Death<T> = generic::Death<T, flavor::Sync>;

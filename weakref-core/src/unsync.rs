@@ -34,8 +34,8 @@
 
 #[doc(no_inline)]
 pub use crate::{
-    Callable, FieldRef, Proxied, ProxyAccess, ReferenceError, Weakrefable, coerce, finalize,
-    forward, getweakrefcount, getweakrefs, proxy, proxy_with_callback,
+    Callable, FieldRef, Method, Proxied, ProxyAccess, ReferenceError, Weakrefable, coerce,
+    finalize, forward, getweakrefcount, getweakrefs, proxy, proxy_with_callback, weak,
 };
 
 pub use collections::{
@@ -69,6 +69,15 @@ pub type WeakRef<T> = generic::WeakRef<T, Unsync>;
 /// A weak proxy, Python's `weakref.proxy`, single-threaded: [`generic::WeakProxy`] with the
 /// [`Unsync`] flavor, whose page documents its methods.
 pub type WeakProxy<T> = generic::WeakProxy<T, Unsync>;
+
+/// A method bound to an object without keeping it alive, Python's `weakref.WeakMethod`,
+/// single-threaded: [`generic::WeakMethod`] with the [`Unsync`] flavor, whose page documents
+/// its methods.
+pub type WeakMethod<T, M> = generic::WeakMethod<T, M, Unsync>;
+
+/// A future that completes when an object dies, single-threaded: [`generic::Death`] with the
+/// [`Unsync`] flavor.
+pub type Death<T> = generic::Death<T, Unsync>;
 
 /// A handle to a finalizer, Python's `weakref.finalize` object, single-threaded:
 /// [`generic::Finalize`] with the [`Unsync`] flavor, whose page documents its methods.

@@ -142,6 +142,7 @@ impl<T: ?Sized + Weakrefable, F: Flavor> WeakRef<T, F> {
     /// drop(node);
     /// assert_eq!(calls.load(Ordering::SeqCst), 1);
     /// ```
+    #[must_use = "dropping the weak reference unregisters its callback: keep it for as long as the callback should run"]
     pub fn with_callback<C>(obj: &Obj<T, F>, callback: C) -> Self
     where
         C: FnOnce(&WeakRef<T, F>) + SendIf<F> + 'static,
@@ -180,7 +181,7 @@ impl<T: ?Sized, F: Flavor> WeakRef<T, F> {
     /// ```
     #[inline]
     pub fn upgrade(&self) -> Option<Obj<T, F>> {
-        self.raw.upgrade().map(Obj::from_raw)
+        self.raw.upgrade().map(Obj::from_raw_obj)
     }
 
     /// The number of strong handles to the object, zero once it died, like
@@ -201,6 +202,32 @@ impl<T: ?Sized, F: Flavor> WeakRef<T, F> {
     /// ```
     pub fn strong_count(&self) -> usize {
         self.raw.strong_count()
+    }
+
+    /// A future that completes when the object dies (at once if it already has).
+    ///
+    /// It needs no runtime: any executor polls it, and it wakes its task from the thread
+    /// where the object dies. Dropping it (for instance when a `select!` picks another
+    /// branch) leaves no callback behind. See [`Death`](crate::generic::Death).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    /// use weakref_core::{Obj, WeakRef, Weakrefable};
+    ///
+    /// #[derive(Weakrefable)]
+    /// struct Connection;
+    ///
+    /// let conn = Obj::new(Connection);
+    /// let mut closed = pin!(WeakRef::new(&conn).dead());
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert_eq!(closed.as_mut().poll(&mut cx), Poll::Pending);
+    /// drop(conn);
+    /// assert_eq!(closed.as_mut().poll(&mut cx), Poll::Ready(()));
+    /// ```
+    pub fn dead(&self) -> crate::dead::Death<T, F> {
+        crate::dead::Death::new(self)
     }
 
     /// Whether the object is still alive.

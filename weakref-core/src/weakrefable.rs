@@ -36,6 +36,33 @@ use crate::ProxyAccess;
 /// let weak = WeakRef::new(&five); // error: cannot create weak reference to 'i32' object
 /// ```
 ///
+/// # Cells and locks
+///
+/// `RefCell<T>`, `Cell<T>`, `Mutex<T>` and `RwLock<T>` are weakrefable when `T` is, so a
+/// mutable model can be shared and weakly referenced as `unsync::Obj<RefCell<Model>>` or
+/// `Obj<Mutex<Model>>` (their proxies are the bare [`WeakProxy`](crate::WeakProxy)):
+///
+/// ```
+/// use std::cell::RefCell;
+/// use std::sync::Mutex;
+/// use weakref_core::{unsync, Obj, WeakRef, Weakrefable};
+///
+/// #[derive(Weakrefable, Default)]
+/// struct Model {
+///     items: Vec<u32>,
+/// }
+///
+/// let local = unsync::Obj::new(RefCell::new(Model::default()));
+/// let weak = unsync::WeakRef::new(&local);
+/// weak.upgrade().unwrap().borrow_mut().items.push(1);
+/// assert_eq!(local.borrow().items, [1]);
+///
+/// let shared = Obj::new(Mutex::new(Model::default()));
+/// let weak = WeakRef::new(&shared);
+/// weak.upgrade().unwrap().lock().unwrap().items.push(2);
+/// assert_eq!(shared.lock().unwrap().items, [2]);
+/// ```
+///
 /// # Trait objects
 ///
 /// Make `Weakrefable` a supertrait and the trait objects of the trait are weakrefable too (a
@@ -69,9 +96,26 @@ use crate::ProxyAccess;
 #[diagnostic::on_unimplemented(
     message = "cannot create weak reference to '{Self}' object",
     label = "'{Self}' does not support weak references",
-    note = "only types that implement `Weakrefable` can be weakly referenced: add `#[derive(Weakrefable)]` to your type's definition, or wrap a foreign type such as `{Self}` in a struct that derives it; for a trait object `dyn Trait`, make `Weakrefable` a supertrait: `trait Trait: Weakrefable`"
+    note = "only types that implement `Weakrefable` can be weakly referenced: derive it (`#[derive(Weakrefable)]`) on the types you define, and wrap other types in one of yours; `RefCell`, `Cell`, `Mutex` and `RwLock` of a weakrefable type are weakrefable; for a trait object `dyn Trait`, make `Weakrefable` a supertrait: `trait Trait: Weakrefable`"
 )]
 pub trait Weakrefable {}
+
+// The cells and locks of a weakrefable type are weakrefable, and their proxies are the bare
+// `WeakProxy` (a wrapper has no fields to forward). Documented on `Weakrefable`.
+macro_rules! weakrefable_wrapper {
+    ($($wrapper:ident)::+) => {
+        impl<T: ?Sized + Weakrefable> Weakrefable for $($wrapper)::+<T> {}
+
+        impl<T: ?Sized + Weakrefable> Proxied for $($wrapper)::+<T> {
+            type Proxy<P: ProxyAccess<Target = Self>> = P;
+        }
+    };
+}
+
+weakrefable_wrapper!(core::cell::RefCell);
+weakrefable_wrapper!(core::cell::Cell);
+weakrefable_wrapper!(std::sync::Mutex);
+weakrefable_wrapper!(std::sync::RwLock);
 
 /// Types with a proxy wrapper: what [`proxy`](crate::proxy) returns for them.
 ///

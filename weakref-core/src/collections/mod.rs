@@ -146,7 +146,7 @@ where
         Some(key) => {
             // Into `temps` before `Eq` runs: if it panics, the caller still drops the handle
             // only after the table lock is released.
-            temps.push(Obj::from_raw(key));
+            temps.push(Obj::from_raw_obj(key));
             let key = temps.last().expect("just pushed");
             equivalence::same_key::<M, K>(key, query)
         }

@@ -423,7 +423,7 @@ where
     pub fn pop(&self) -> Option<Obj<T, F>> {
         let (element, entry) = self.inner.table.with(|table| {
             let (hash, weak, element) = table.iter().find_map(|entry| {
-                let element = Obj::from_raw(entry.weak.upgrade()?);
+                let element = Obj::from_raw_obj(entry.weak.upgrade()?);
                 Some((entry.hash, entry.weak.clone(), element))
             })?;
             let found = table
@@ -594,7 +594,7 @@ impl<T: ?Sized, F: Flavor> Iterator for SetIter<T, F> {
     fn next(&mut self) -> Option<Obj<T, F>> {
         self.snapshot
             .by_ref()
-            .find_map(|weak| weak.upgrade().map(Obj::from_raw))
+            .find_map(|weak| weak.upgrade().map(Obj::from_raw_obj))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -444,7 +444,7 @@ where
                 .ok()
                 .and_then(|found| {
                     let entry = found.remove().0;
-                    let key = Obj::from_raw(entry.key.upgrade()?);
+                    let key = Obj::from_raw_obj(entry.key.upgrade()?);
                     Some((key, entry))
                 })
         });
@@ -543,7 +543,7 @@ where
     pub fn popitem(&self) -> Option<(Obj<K, F>, V)> {
         let (key, entry) = self.inner.table.with(|table| {
             let (hash, weak, key) = table.iter().find_map(|entry| {
-                let key = Obj::from_raw(entry.key.upgrade()?);
+                let key = Obj::from_raw_obj(entry.key.upgrade()?);
                 Some((entry.hash, entry.key.clone(), key))
             })?;
             let found = table
@@ -665,7 +665,7 @@ where
                 .collect()
         });
         keys.into_iter()
-            .filter_map(|key| key.upgrade().map(Obj::from_raw))
+            .filter_map(|key| key.upgrade().map(Obj::from_raw_obj))
     }
 
     /// An iterator over clones of the values of the live entries (Python's `d.values()`), from a
@@ -750,7 +750,7 @@ impl<K: ?Sized, V, F: Flavor> Iterator for KeyDictIter<K, V, F> {
     fn next(&mut self) -> Option<(Obj<K, F>, V)> {
         self.snapshot
             .by_ref()
-            .find_map(|(key, value)| Some((Obj::from_raw(key.upgrade()?), value)))
+            .find_map(|(key, value)| Some((Obj::from_raw_obj(key.upgrade()?), value)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -269,7 +269,7 @@ where
         self.inner.table.with(|table| {
             table
                 .find(hash, |entry| same_owned_key(&entry.key, key))
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw))
+                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
         })
     }
 
@@ -307,7 +307,7 @@ where
                     // The first key stays; the new one is dropped after the lock.
                     let (key, weak) = unstored.take().expect("still here");
                     let old = core::mem::replace(&mut found.get_mut().value, weak);
-                    (old.upgrade().map(Obj::from_raw), Some((old, key)))
+                    (old.upgrade().map(Obj::from_raw_obj), Some((old, key)))
                 }
                 TableEntry::Vacant(slot) => {
                     let (key, weak) = unstored.take().expect("still here");
@@ -376,7 +376,7 @@ where
         self.inner.table.with(|table| {
             table
                 .find(hash, |entry| entry.key.borrow() == key)
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw))
+                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
         })
     }
 
@@ -456,7 +456,7 @@ where
                 .find_entry(hash, |entry| entry.key.borrow() == key)
                 .ok()?;
             let entry = found.remove().0;
-            let value = entry.value.upgrade().map(Obj::from_raw);
+            let value = entry.value.upgrade().map(Obj::from_raw_obj);
             Some((entry, value))
         });
         let (entry, value) = removed?;
@@ -493,7 +493,7 @@ where
             ) {
                 TableEntry::Occupied(mut found) => {
                     let entry = found.get_mut();
-                    match entry.value.upgrade().map(Obj::from_raw) {
+                    match entry.value.upgrade().map(Obj::from_raw_obj) {
                         Some(live) => (Some(live), None),
                         None => {
                             // Dead, its removal still pending: replace it. The
@@ -542,7 +542,7 @@ where
         let existing = self.inner.table.with(|table| {
             table
                 .find(hash, |entry| same_owned_key(&entry.key, &key))
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw))
+                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
         });
         if let Some(existing) = existing {
             return existing;
@@ -571,7 +571,7 @@ where
     pub fn popitem(&self) -> Option<(K, Obj<V, F>)> {
         let (entry, value) = self.inner.table.with(|table| {
             let (hash, weak, value) = table.iter().find_map(|entry| {
-                let value = entry.value.upgrade().map(Obj::from_raw)?;
+                let value = entry.value.upgrade().map(Obj::from_raw_obj)?;
                 Some((entry.hash, entry.value.clone(), value))
             })?;
             let found = table
@@ -728,7 +728,7 @@ where
             .table
             .with(|table| table.iter().map(|entry| entry.value.clone()).collect());
         refs.into_iter()
-            .filter_map(|value| value.upgrade().map(Obj::from_raw))
+            .filter_map(|value| value.upgrade().map(Obj::from_raw_obj))
     }
 
     /// Handles to the entries' weak references, each carrying its key (Python's `d.valuerefs()`, a
@@ -805,7 +805,7 @@ impl<K, V: ?Sized, F: Flavor> Iterator for ValueDictIter<K, V, F> {
     fn next(&mut self) -> Option<(K, Obj<V, F>)> {
         self.snapshot
             .by_ref()
-            .find_map(|(key, value)| Some((key, value.upgrade().map(Obj::from_raw)?)))
+            .find_map(|(key, value)| Some((key, value.upgrade().map(Obj::from_raw_obj)?)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

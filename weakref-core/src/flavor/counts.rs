@@ -27,6 +27,16 @@ pub trait Count {
     /// Removes one; returns `true` when that was the last, after which the caller owns
     /// everything the count protected.
     fn decrement(&self) -> bool;
+    /// Whether the caller's count is the only one, with the accesses made through every count
+    /// released before visible to the caller. Only meaningful when no new count can appear
+    /// meanwhile (the caller holds the only handle that could make one).
+    fn is_unique(&self) -> bool;
+    /// Goes from one to zero if the caller's count is the only one; `true` when it did, after
+    /// which the caller owns everything the count protected, as after a last `decrement`.
+    fn take_unique(&self) -> bool;
+    /// Goes from zero to one, publishing everything the caller wrote before: the first count
+    /// of something nobody could reach through a count until now.
+    fn publish_first(&self);
 }
 
 impl Count for AtomicUsize {
@@ -86,6 +96,28 @@ impl Count for AtomicUsize {
         // Acquire pairs with the Release decrements of all other handles (as in `Arc::drop`).
         acquire_after_last_decrement(self);
         true
+    }
+
+    #[inline]
+    fn is_unique(&self) -> bool {
+        // Acquire pairs with the Release decrements of the handles dropped before, as the
+        // Acquire fence of a last `decrement` does.
+        self.load(Ordering::Acquire) == 1
+    }
+
+    #[inline]
+    fn take_unique(&self) -> bool {
+        // Acquire on success pairs with the Release decrements of the other handles, dropped
+        // before (as in `Arc::try_unwrap`); Relaxed on failure: nothing was claimed.
+        self.compare_exchange(1, 0, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+    }
+
+    #[inline]
+    fn publish_first(&self) {
+        // Release pairs with the Acquire of a successful `increment_if_nonzero`: whoever
+        // upgrades sees what was written before the count became one.
+        self.store(1, Ordering::Release);
     }
 }
 
@@ -147,6 +179,25 @@ impl Count for Cell<usize> {
         let new = Cell::get(self) - 1;
         self.set(new);
         new == 0
+    }
+
+    #[inline]
+    fn is_unique(&self) -> bool {
+        Cell::get(self) == 1
+    }
+
+    #[inline]
+    fn take_unique(&self) -> bool {
+        let unique = Cell::get(self) == 1;
+        if unique {
+            self.set(0);
+        }
+        unique
+    }
+
+    #[inline]
+    fn publish_first(&self) {
+        self.set(1);
     }
 }
 

@@ -87,8 +87,9 @@ impl<T> Lock<T> for RefCell<T> {
 #[track_caller]
 fn reentered() -> ! {
     panic!(
-        "a weak collection was used from inside one of its own operations: a key's `Eq` or \
-         `Clone` (or a value's `Clone`) must not use the collection that calls it"
+        "a weak collection (or finalizer) was used from inside one of its own operations: a \
+         key's `Eq` or `Clone`, a value's `Clone` (or a finalizer function's `Clone`, in \
+         `peek`) must not use what calls it"
     )
 }
 

@@ -123,6 +123,7 @@ impl<T: ?Sized + Weakrefable, F: Flavor> WeakProxy<T, F> {
     /// drop(node);
     /// assert_eq!(*seen.lock().unwrap(), Some(Some(ReferenceError)));
     /// ```
+    #[must_use = "dropping the proxy unregisters its callback: keep it for as long as the callback should run"]
     pub fn with_callback<C>(obj: &Obj<T, F>, callback: C) -> Self
     where
         C: FnOnce(&WeakProxy<T, F>) + SendIf<F> + 'static,
@@ -163,7 +164,7 @@ impl<T: ?Sized, F: Flavor> WeakProxy<T, F> {
     #[inline]
     pub fn get(&self) -> Result<Obj<T, F>, ReferenceError> {
         match self.raw.upgrade() {
-            Some(raw) => Ok(Obj::from_raw(raw)),
+            Some(raw) => Ok(Obj::from_raw_obj(raw)),
             None => Err(ReferenceError),
         }
     }
@@ -491,6 +492,7 @@ impl<T: ?Sized, F: Flavor> ProxyAccess for WeakProxy<T, F> {
 /// assert!(p.bump().is_err());
 /// assert!(p.count().is_err());
 /// ```
+#[must_use = "a proxy dropped at once was of no use"]
 pub fn proxy<T: ?Sized + Proxied, F: Flavor>(obj: &Obj<T, F>) -> T::Proxy<WeakProxy<T, F>> {
     From::from(WeakProxy::new(obj))
 }
@@ -519,6 +521,7 @@ pub fn proxy<T: ?Sized + Proxied, F: Flavor>(obj: &Obj<T, F>) -> T::Proxy<WeakPr
 /// drop(tab);
 /// assert!(*closed.lock().unwrap());
 /// ```
+#[must_use = "dropping the proxy unregisters its callback: keep it for as long as the callback should run"]
 pub fn proxy_with_callback<T, F, C>(obj: &Obj<T, F>, callback: C) -> T::Proxy<WeakProxy<T, F>>
 where
     T: ?Sized + Proxied,

@@ -65,3 +65,20 @@ unsafe fn die<T: ?Sized, F: Flavor>(obj: NonNull<ObjInner<T, F>>) {
     // SAFETY: the strong count is zero, so nothing can reach the value; this runs once.
     unsafe { ObjInner::drop_value(obj) };
 }
+
+/// The death of an object whose value is taken instead of dropped: `Obj::try_unwrap` and
+/// `Obj::into_inner`. It runs now, not through the trashcan, since its caller needs the value.
+///
+/// # Safety
+///
+/// The strong count of `obj` just reached zero and the caller held that last count.
+pub(crate) unsafe fn die_keeping_value<T, F: Flavor>(obj: NonNull<ObjInner<T, F>>) -> T {
+    let _release = ReleaseWeak(obj);
+    // SAFETY: the strong count is zero and `_release` holds the collective weak count.
+    let chain = unsafe { node::clear(ObjInner::header(obj)) };
+    // SAFETY: the chain came from `clear` and runs once.
+    unsafe { node::run_callbacks::<F>(chain) };
+    // SAFETY: the strong count is zero, so nothing else reaches the value; it is read once,
+    // and never dropped in place (the weak count's release only frees the memory).
+    unsafe { core::ptr::read(ObjInner::value_ptr(obj)) }
+}

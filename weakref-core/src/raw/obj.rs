@@ -4,6 +4,7 @@ use core::alloc::Layout;
 use core::marker::PhantomData;
 use core::ptr::{self, NonNull};
 
+use super::node::{Kind, RawWeak};
 use crate::flavor::{Count, Flavor, Slot};
 
 /// The counts and the weaklist slot at the start of every object.
@@ -135,6 +136,64 @@ impl<T, F: Flavor> RawObj<T, F> {
     }
 }
 
+impl<T, F: Flavor> RawObj<T, F> {
+    /// The value, if this is the only strong handle; the object dies (its weak references
+    /// are cleared and their callbacks run) but its value is moved out instead of dropped.
+    pub(crate) fn try_unwrap(self) -> Result<T, Self> {
+        if !self.header().strong.take_unique() {
+            return Err(self);
+        }
+        let ptr = self.into_inner();
+        // SAFETY: we took the last strong count, from one to zero.
+        Ok(unsafe { super::death::die_keeping_value(ptr) })
+    }
+
+    /// Drops this handle; if it was the last, the object dies as in
+    /// [`try_unwrap`](Self::try_unwrap) and its value is returned.
+    pub(crate) fn into_value(self) -> Option<T> {
+        let ptr = self.into_inner();
+        // SAFETY: our strong count keeps the header alive until the decrement.
+        if !unsafe { ObjInner::header(ptr) }.strong.decrement() {
+            return None;
+        }
+        // SAFETY: that was the last strong count.
+        Some(unsafe { super::death::die_keeping_value(ptr) })
+    }
+
+    /// An object whose value `make` builds, given a weak reference to the object that cannot
+    /// upgrade until `make` has returned.
+    ///
+    /// If `make` panics the object never lived: the weak references to it stay dead, and its
+    /// allocation is leaked rather than freed, since its value was never written.
+    pub(crate) fn new_cyclic(make: impl FnOnce(&RawWeak<T, F>) -> T) -> Self {
+        let uninit = Box::new(ObjInner {
+            header: Header::<F> {
+                strong: F::Count::new(0),
+                weak: F::Count::new(1),
+                slot: F::Slot::new(),
+            },
+            value: core::mem::MaybeUninit::<T>::uninit(),
+        });
+        // `MaybeUninit<T>` has `T`'s layout, so this is the `ObjInner<T, F>` to come.
+        let ptr: NonNull<ObjInner<T, F>> = NonNull::from(Box::leak(uninit)).cast();
+        // A view of the object for making its weak reference: it holds no count and is never
+        // dropped; nothing reads the value through it.
+        // SAFETY: `adopt` takes no count; the view is never dropped, so it releases none.
+        let view = core::mem::ManuallyDrop::new(unsafe { Self::adopt(ptr) });
+        let weak = RawWeak::shared(&view, Kind::SharedRef);
+        // A panic unwinds through `weak` (unlinking its node) and leaves the strong handles'
+        // weak count unreleased: the allocation leaks, the uninitialized value is never read.
+        let value = make(&weak);
+        // SAFETY: the value slot is ours: the strong count is zero, so nobody reads it.
+        unsafe { ptr::write(ObjInner::value_ptr(ptr).cast_mut(), value) };
+        // SAFETY: the strong handles' weak count keeps the header alive.
+        unsafe { ObjInner::header(ptr) }.strong.publish_first();
+        drop(weak);
+        // SAFETY: `publish_first` made the strong count one, for this handle.
+        unsafe { Self::adopt(ptr) }
+    }
+}
+
 impl<T: ?Sized, F: Flavor> RawObj<T, F> {
     /// Takes over a strong count already added for this handle.
     ///
@@ -186,6 +245,46 @@ impl<T: ?Sized, F: Flavor> RawObj<T, F> {
 
     pub(crate) fn strong_count(&self) -> usize {
         self.header().strong.get()
+    }
+
+    /// The value, mutably, if nothing else can reach it: this is the only strong handle and
+    /// the object has no weak reference (nothing could upgrade meanwhile).
+    pub(crate) fn get_mut(&mut self) -> Option<&mut T> {
+        let header = self.header();
+        // `is_unique` and `is_empty` are Acquire loads: what other handles and weak
+        // references did before they went is visible to us. No new strong handle or weak
+        // reference can appear: both need a strong handle, and ours is borrowed mutably.
+        if header.strong.is_unique() && header.slot.is_empty() {
+            // SAFETY: as above, nothing else can reach the value while `self` is borrowed.
+            Some(unsafe { &mut *ObjInner::value_ptr(self.ptr).cast_mut() })
+        } else {
+            None
+        }
+    }
+
+    /// Gives up the handle, keeping its strong count, and returns a pointer to the value.
+    pub(crate) fn into_raw(self) -> *const T {
+        ObjInner::value_ptr(self.into_inner())
+    }
+
+    /// Takes back a handle given up by [`into_raw`](Self::into_raw).
+    ///
+    /// # Safety
+    ///
+    /// `value` came from `into_raw` of a `RawObj<U, F>` whose `*const U` coerces (or is equal)
+    /// to `*const T`, and its strong count is given back once.
+    pub(crate) unsafe fn from_raw(value: *const T) -> Self {
+        // SAFETY: the strong count `into_raw` kept keeps the value alive, so it may be
+        // borrowed to read its alignment.
+        let align = core::mem::align_of_val(unsafe { &*value });
+        let (_, offset) = Layout::new::<Header<F>>()
+            .extend(Layout::from_size_align(0, align).expect("a value's alignment is valid"))
+            .expect("the allocation this layout describes exists");
+        // SAFETY: the value is `offset` bytes into its `repr(C)` allocation (the header's
+        // layout, padded to the value's alignment), and `ObjInner<T, F>` has `T`'s metadata.
+        let inner = unsafe { value.byte_sub(offset) } as *const ObjInner<T, F>;
+        // SAFETY: the allocation's address came from a `NonNull`; `into_raw` kept the count.
+        unsafe { Self::adopt(NonNull::new_unchecked(inner.cast_mut())) }
     }
 
     /// The death of the object, out of line so that dropping a handle stays small.
