@@ -3,13 +3,14 @@
 
 Times, with `timeit`, reading an attribute of a live object three ways: directly (`o.x`),
 through its weak proxy (`p.x`, with `p = weakref.proxy(o)`), and through a weak reference
-(`r().x`). Prints one `name value` line per measurement (nanoseconds) and `#` comment lines:
+(`r().x`); and calling a method through a `weakref.WeakMethod` (`wm()()`). Prints one `name value` line per measurement (nanoseconds) and `#` comment lines:
 
     # CPython 3.11.7
     loop_ns 3.1
     attr_ns 9.0
     proxy_attr_ns 21.7
     ref_call_attr_ns 24.5
+    weakmethod_call_ns 60.0
 
 `loop_ns` is timeit's own cost per iteration (the statement `pass`); the Rust side subtracts it
 from the others before comparing, so that CPython is not charged for the loop. Each time is the
@@ -30,16 +31,25 @@ class C:
 
     __slots__ = ("x", "__weakref__")
 
+    def get_x(self):
+        return self.x
+
 
 o = C()
 o.x = 7
-NAMES = {"o": o, "p": weakref.proxy(o), "r": weakref.ref(o)}
+NAMES = {
+    "o": o,
+    "p": weakref.proxy(o),
+    "r": weakref.ref(o),
+    "wm": weakref.WeakMethod(o.get_x),
+}
 
 STATEMENTS = {
     "loop_ns": "pass",
     "attr_ns": "o.x",
     "proxy_attr_ns": "p.x",
     "ref_call_attr_ns": "r().x",
+    "weakmethod_call_ns": "wm()()",
 }
 
 

@@ -12,10 +12,13 @@
 //! | `proxy_with` | `p.with(\|point\| point.x)?`: the same through the closure-based access |
 //! | `upgrade_read` | `w.upgrade()?.x`: `WeakRef::upgrade`, read, drop of the `Obj` |
 //! | `obj_read` | `o.x` through an `Obj`: no weak reference at all, the floor |
+//! | `weak_method` | `m.call(())` on a `WeakMethod` of `Point::get_x`: upgrade, call, drop |
+//! | `upgrade_call` | `w.upgrade()?.get_x()`: the same call through `WeakRef::upgrade` |
 //!
 //! The goals: a proxy field read costs at most 1.1× an upgrade and read (the proxy adds no work
 //! of its own), and is at least 1.5× faster than CPython's `p.x` (timed by `cpython_proxy.py`,
-//! with timeit's loop cost subtracted). The read through an `Obj` is there for context: it
+//! with timeit's loop cost subtracted); a `WeakMethod` call costs at most 1.1× the same call
+//! through `WeakRef::upgrade`. The read through an `Obj` is there for context: it
 //! shows what the temporary strong handle that makes proxies sound costs.
 
 use std::hint::black_box;
@@ -23,12 +26,20 @@ use std::time::{Duration, SystemTime};
 
 use criterion::Criterion;
 use weakref_benches::{Estimates, Goal, Mode, lookup, run_cpython_script};
-use weakref_core::{Obj, ReferenceError, WeakRef, Weakrefable, unsync};
+use weakref_core::{Obj, ReferenceError, WeakMethod, WeakRef, Weakrefable, unsync};
 
 /// The benchmarked object: one `u64`, like the CPython side's `__slots__ = ("x", ...)`.
 #[derive(Weakrefable)]
 struct Point {
     x: u64,
+}
+
+impl Point {
+    /// The method the `WeakMethod` rows call.
+    #[inline(never)]
+    fn get_x(&self) -> u64 {
+        self.x
+    }
 }
 
 fn point() -> Point {
@@ -48,6 +59,7 @@ fn sanity_checks() {
     assert_eq!(proxy_field(&p), Ok(7));
     assert_eq!(p.with(|point| point.x), Ok(7));
     assert_eq!(WeakRef::new(&obj).upgrade().map(|point| point.x), Some(7));
+    assert_eq!(WeakMethod::new(&obj, Point::get_x).call(()), Some(7));
     let local = unsync::Obj::new(point());
     assert_eq!(unsync::proxy(&local).x().map(|x| *x), Ok(7));
     drop(obj);
@@ -90,6 +102,21 @@ fn bench_field(c: &mut Criterion) {
     group.finish();
 }
 
+/// A method called through a `WeakMethod`, against the same call through `WeakRef::upgrade`.
+fn bench_method(c: &mut Criterion) {
+    let mut group = c.benchmark_group("method_call_sync");
+    let obj = Obj::new(point());
+    let method = WeakMethod::new(&obj, Point::get_x);
+    let weak = WeakRef::new(&obj);
+    group.bench_function("weak_method", |b| {
+        b.iter(|| black_box(black_box(&method).call(()).unwrap()))
+    });
+    group.bench_function("upgrade_call", |b| {
+        b.iter(|| black_box(black_box(&weak).upgrade().unwrap().get_x()))
+    });
+    group.finish();
+}
+
 /// Short enough that the whole run stays well under a minute.
 fn config() -> Criterion {
     Criterion::default()
@@ -100,12 +127,12 @@ fn config() -> Criterion {
 
 /// The criterion group of this binary, `groups::proxy`.
 mod groups {
-    use super::{bench_field, config};
+    use super::{bench_field, bench_method, config};
 
     criterion::criterion_group! {
         name = proxy;
         config = config();
-        targets = bench_field
+        targets = bench_field, bench_method
     }
 }
 
@@ -161,6 +188,13 @@ const ROWS: &[Row] = &[
         base: "obj_read",
         goal: Goal::None,
     },
+    Row {
+        label: "WeakMethod call vs upgrade+call",
+        group: "method_call_sync",
+        ours: "weak_method",
+        base: "upgrade_call",
+        goal: Goal::AtMost(1.1),
+    },
 ];
 
 /// A CPython row: CPython's net time for `metric` over the mean of `function` in `group`.
@@ -199,6 +233,13 @@ const CPYTHON_ROWS: &[CpythonRow] = &[
         metric: "attr_ns",
         group: "proxy_field_sync",
         ours: "obj_read",
+        goal: Goal::None,
+    },
+    CpythonRow {
+        label: "wm()() vs WeakMethod call",
+        metric: "weakmethod_call_ns",
+        group: "method_call_sync",
+        ours: "weak_method",
         goal: Goal::None,
     },
 ];
