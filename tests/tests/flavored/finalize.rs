@@ -767,3 +767,22 @@ fn item_87_debug_says_dead_after_call_and_detach() {
     assert_eq!(format!("{detached:?}"), format!("{detached_head}; dead>"));
     assert!(format!("{called:#?}").ends_with("; dead>"));
 }
+
+// Regression, found by the differential test against CPython: `call()` dropped the
+// finalizer's weak reference before running the function; CPython keeps it (in the popped
+// `_Info`) until the function returns, so `getweakrefcount` still counts it during the call.
+#[test]
+fn the_weak_reference_lives_while_the_function_runs() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let o = wr::Obj::new(Node(1));
+    let weak = wr::WeakRef::new(&o);
+    let sink = Arc::clone(&seen);
+    let f = wr::finalize(&o, move || {
+        let count = weak.upgrade().map(|o| wr::getweakrefcount(&o));
+        sink.lock().unwrap().push(count);
+    });
+    assert_eq!(wr::getweakrefcount(&o), 2);
+    f.call();
+    assert_eq!(*seen.lock().unwrap(), [Some(2)]);
+    assert_eq!(wr::getweakrefcount(&o), 0, "the function consumed the shared reference");
+}

@@ -52,14 +52,15 @@ impl<T: ?Sized, Func, F: Flavor> FinalizeState<T, Func, F> {
         let Some(Armed { func, weak }) = self.disarm() else {
             return;
         };
-        // Dropping the handle runs no user code: its callback, which this call came from or
-        // which is dead now, only holds this state.
-        drop(weak);
         if exit_done() {
             return;
         }
         // The result is dropped inside the guard too: its destructor is user code.
         let outcome = catch_unwind(AssertUnwindSafe(move || drop(func())));
+        // As in CPython, the finalizer's weak reference lives until its function returned
+        // (`getweakrefcount` counts it meanwhile). Dropping it runs no user code: its
+        // callback only holds this state, and finds the finalizer disarmed if it runs.
+        drop(weak);
         if let Err(payload) = outcome {
             crate::unraisable::report("finalizer", self, payload);
         }
@@ -226,11 +227,14 @@ impl<T: ?Sized, Func, F: Flavor> Finalize<T, Func, F> {
         Func: FnOnce() -> R,
     {
         let Armed { func, weak } = self.state.disarm()?;
-        drop(weak);
         if exit_done() {
             return None;
         }
-        Some(func())
+        let result = func();
+        // Dropped once the function returned, as CPython keeps the finalizer's weak reference
+        // for the whole call.
+        drop(weak);
+        Some(result)
     }
 
     /// Cancels the finalizer and hands back its object and function, if it is pending and the
