@@ -102,20 +102,31 @@ pub trait Weakrefable {}
 
 // The cells and locks of a weakrefable type are weakrefable, and their proxies are the bare
 // `WeakProxy` (a wrapper has no fields to forward). Documented on `Weakrefable`.
-macro_rules! weakrefable_wrapper {
-    ($($wrapper:ident)::+) => {
-        impl<T: ?Sized + Weakrefable> Weakrefable for $($wrapper)::+<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Weakrefable for core::cell::RefCell<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Weakrefable for core::cell::Cell<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Weakrefable for std::sync::Mutex<T> {}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Weakrefable for std::sync::RwLock<T> {}
 
-        impl<T: ?Sized + Weakrefable> Proxied for $($wrapper)::+<T> {
-            type Proxy<P: ProxyAccess<Target = Self>> = P;
-        }
-    };
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Proxied for core::cell::RefCell<T> {
+    type Proxy<P: ProxyAccess<Target = Self>> = P;
 }
-
-weakrefable_wrapper!(core::cell::RefCell);
-weakrefable_wrapper!(core::cell::Cell);
-weakrefable_wrapper!(std::sync::Mutex);
-weakrefable_wrapper!(std::sync::RwLock);
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Proxied for core::cell::Cell<T> {
+    type Proxy<P: ProxyAccess<Target = Self>> = P;
+}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Proxied for std::sync::Mutex<T> {
+    type Proxy<P: ProxyAccess<Target = Self>> = P;
+}
+#[diagnostic::do_not_recommend]
+impl<T: ?Sized + Weakrefable> Proxied for std::sync::RwLock<T> {
+    type Proxy<P: ProxyAccess<Target = Self>> = P;
+}
 
 /// Types with a proxy wrapper: what [`proxy`](crate::proxy) returns for them.
 ///
