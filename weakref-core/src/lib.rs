@@ -451,3 +451,8 @@ pub type WeakMethod<T, M> = generic::WeakMethod<T, M, flavor::Sync>;
 /// A future that completes when an object dies, thread-safe: [`generic::Death`] with the
 /// [`Sync`](flavor::Sync) flavor, what [`WeakRef::dead`](generic::WeakRef::dead) returns.
 pub type Death<T> = generic::Death<T, flavor::Sync>;
+
+/// The package README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct PackageReadmeDoctests;

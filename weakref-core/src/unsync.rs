@@ -32,10 +32,13 @@
 //! The same `#[derive(Weakrefable)]` serves both flavors, and so does the proxy wrapper it
 //! generates: [`proxy`] here returns it around an `unsync::WeakProxy`.
 
+#[cfg(feature = "derive")]
+#[doc(no_inline)]
+pub use crate::forward;
 #[doc(no_inline)]
 pub use crate::{
     Callable, FieldRef, Method, Proxied, ProxyAccess, ReferenceError, Weakrefable, coerce,
-    finalize, forward, getweakrefcount, getweakrefs, proxy, proxy_with_callback, weak,
+    finalize, getweakrefcount, getweakrefs, proxy, proxy_with_callback, weak,
 };
 
 pub use collections::{

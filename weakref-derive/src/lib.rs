@@ -396,3 +396,8 @@ pub fn derive_weakrefable(input: TokenStream) -> TokenStream {
 pub fn forward(args: TokenStream, input: TokenStream) -> TokenStream {
     forward::forward(args.into(), input.into()).into()
 }
+
+/// The package README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
