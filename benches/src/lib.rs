@@ -153,8 +153,8 @@ impl Goal {
 impl fmt::Display for Goal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Goal::AtMost(limit) => write!(f, "goal <= {limit:.1}x"),
-            Goal::AtLeast(limit) => write!(f, "goal >= {limit:.1}x"),
+            Goal::AtMost(limit) => write!(f, "goal <= {limit:?}x"),
+            Goal::AtLeast(limit) => write!(f, "goal >= {limit:?}x"),
             Goal::None => write!(f, "no goal"),
         }
     }

@@ -15,6 +15,8 @@ mod sync {
     include!("flavored/coll_set.rs");
     include!("flavored/coll_iteration.rs");
     include!("flavored/coll_dyn.rs");
+    include!("flavored/coll_entry.rs");
+    include!("flavored/coll_slab.rs");
 }
 
 /// The single-threaded flavor.
@@ -33,6 +35,8 @@ mod unsync {
     include!("flavored/coll_set.rs");
     include!("flavored/coll_iteration.rs");
     include!("flavored/coll_dyn.rs");
+    include!("flavored/coll_entry.rs");
+    include!("flavored/coll_slab.rs");
 }
 
 /// Checklist section 14 with real threads (thread-safe flavor only).
@@ -273,6 +277,266 @@ mod threaded {
         proceed_tx.send(()).unwrap();
         assert!(holder.join().unwrap());
         assert_eq!(d.len(), 1, "the queued removal was applied by the holder");
+    }
+}
+
+/// `get_or_insert_with` and the entry API under threads: a missing value built once per key
+/// however many threads race for it, without blocking other keys, a panicking constructor letting
+/// a waiter try; checked-out values lent to one thread at a time.
+mod threaded_entries {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::{Arc, Barrier, mpsc};
+    use std::thread;
+    use std::time::Duration;
+
+    use weakref_core::collections::value_entry::Entry;
+    use weakref_core::{Obj, WeakKeyDictionary, WeakValueDictionary, Weakrefable};
+
+    #[derive(Debug, PartialEq, Eq, Hash, Weakrefable)]
+    struct Item(u32);
+
+    #[test]
+    fn eight_threads_on_two_keys_build_two_values() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let built = Arc::new(AtomicU32::new(0));
+        let start = Arc::new(Barrier::new(8));
+        let done = Arc::new(Barrier::new(8));
+        let workers: Vec<_> = (0..8u32)
+            .map(|t| {
+                let (d, built, start, done) = (
+                    Arc::clone(&d),
+                    Arc::clone(&built),
+                    Arc::clone(&start),
+                    Arc::clone(&done),
+                );
+                thread::spawn(move || {
+                    let key = t % 2;
+                    start.wait();
+                    let value = d.get_or_insert_with(key, || {
+                        built.fetch_add(1, Ordering::SeqCst);
+                        // Long enough for the others to arrive and wait.
+                        thread::sleep(Duration::from_millis(50));
+                        Obj::new(Item(key))
+                    });
+                    assert_eq!(value.0, key);
+                    // Everyone holds their value until all have one, so none is rebuilt.
+                    done.wait();
+                    value
+                })
+            })
+            .collect();
+        let values: Vec<Obj<Item>> = workers.into_iter().map(|w| w.join().unwrap()).collect();
+        assert_eq!(built.load(Ordering::SeqCst), 2, "one construction per key");
+        for (t, value) in values.iter().enumerate() {
+            assert!(Obj::ptr_eq(value, &values[t % 2]), "all share that object");
+        }
+        assert_eq!(d.len(), 2);
+    }
+
+    #[test]
+    fn a_constructor_running_blocks_no_other_key() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (proceed_tx, proceed_rx) = mpsc::channel::<()>();
+        let slow = Arc::clone(&d);
+        let builder = thread::spawn(move || {
+            slow.get_or_insert_with(1, || {
+                entered_tx.send(()).unwrap();
+                proceed_rx.recv().unwrap();
+                Obj::new(Item(1))
+            })
+        });
+        entered_rx.recv().unwrap(); // key 1 is being built
+        let other = Obj::new(Item(2));
+        d.insert(2, &other);
+        assert!(Obj::ptr_eq(&d.get(&2).unwrap(), &other));
+        assert_eq!(d.get_or_insert_with(3, || Obj::new(Item(3))).0, 3);
+        assert!(
+            d.get(&1).is_none(),
+            "reads of the reserved key see it absent"
+        );
+        assert_eq!(d.len(), 1, "3 died at once; 1 is not there yet");
+        proceed_tx.send(()).unwrap();
+        let one = builder.join().unwrap();
+        assert!(Obj::ptr_eq(&d.get(&1).unwrap(), &one));
+    }
+
+    #[test]
+    fn a_panicking_constructor_lets_a_waiter_build() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let attempts = Arc::new(AtomicU32::new(0));
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let failing = Arc::clone(&d);
+        let tries = Arc::clone(&attempts);
+        let first = thread::spawn(move || {
+            failing.get_or_insert_with(1, || {
+                tries.fetch_add(1, Ordering::SeqCst);
+                entered_tx.send(()).unwrap();
+                thread::sleep(Duration::from_millis(100));
+                panic!("the first constructor fails");
+            })
+        });
+        entered_rx.recv().unwrap();
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let (d, tries) = (Arc::clone(&d), Arc::clone(&attempts));
+                thread::spawn(move || {
+                    d.get_or_insert_with(1, || {
+                        tries.fetch_add(1, Ordering::SeqCst);
+                        Obj::new(Item(1))
+                    })
+                })
+            })
+            .collect();
+        assert!(first.join().is_err());
+        let values: Vec<Obj<Item>> = waiters.into_iter().map(|w| w.join().unwrap()).collect();
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            2,
+            "the failure, then one success"
+        );
+        assert!(values.iter().all(|v| Obj::ptr_eq(v, &values[0])));
+    }
+
+    #[test]
+    fn writers_of_a_reserved_key_wait_for_the_entry() {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let ours = Obj::new(Item(1));
+        let Entry::Vacant(entry) = d.entry(1) else {
+            unreachable!()
+        };
+        let (done_tx, done_rx) = mpsc::channel();
+        let writer = Arc::clone(&d);
+        let theirs = thread::spawn(move || {
+            let theirs = Obj::new(Item(2));
+            let previous = writer.insert(1, &theirs);
+            done_tx.send(()).unwrap();
+            (previous.map(|p| p.0), theirs)
+        });
+        assert!(
+            done_rx.recv_timeout(Duration::from_millis(100)).is_err(),
+            "the insert waits for the reservation"
+        );
+        entry.insert(&ours);
+        let (previous, theirs) = theirs.join().unwrap();
+        assert_eq!(previous, Some(1), "it came after ours");
+        assert!(Obj::ptr_eq(&d.get(&1).unwrap(), &theirs));
+    }
+
+    #[test]
+    fn checked_out_values_are_lent_to_one_thread_at_a_time() {
+        let keys: Vec<Obj<Item>> = (0..2).map(|i| Obj::new(Item(i))).collect();
+        let d: Arc<WeakKeyDictionary<Item, u64>> = Arc::new(WeakKeyDictionary::new());
+        for k in &keys {
+            d.insert(k, 0);
+        }
+        let rounds = if cfg!(miri) { 20 } else { 2_000 };
+        let workers: Vec<_> = (0..4)
+            .map(|t| {
+                let d = Arc::clone(&d);
+                thread::spawn(move || {
+                    for i in 0..rounds {
+                        let key = Item((t + i) % 2);
+                        match i % 3 {
+                            // A read-modify-write that only exclusivity keeps exact.
+                            0 => {
+                                d.get_with_mut(&key, |n| {
+                                    let seen = *n;
+                                    thread::yield_now();
+                                    *n = seen + 1;
+                                });
+                            }
+                            1 => {
+                                let mut n = d.entry(&Obj::new(Item(key.0))).or_insert(0);
+                                let seen = *n.get();
+                                thread::yield_now();
+                                *n.get_mut() = seen + 1;
+                            }
+                            _ => {
+                                let _ = d.get(&key);
+                                let _ = d.iter().count();
+                                d.retain(|_, n| {
+                                    *n += 1;
+                                    true
+                                });
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().unwrap();
+        }
+        let total: u64 = keys.iter().map(|k| d.get(k).unwrap()).sum();
+        let per_thread = rounds as u64;
+        // Each round adds one to one key (two for a retain round, one per key).
+        let retains = (0..per_thread).filter(|i| i % 3 == 2).count() as u64;
+        assert_eq!(total, 4 * (per_thread - retains) + 4 * retains * 2);
+    }
+}
+
+/// The `unsync` flavor, where waiting for an entry would wait for the thread itself: a clear
+/// panic instead of a deadlock.
+mod unsync_self_waits {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use weakref_core::unsync::collections::value_entry::Entry;
+    use weakref_core::unsync::{Obj, WeakKeyDictionary, WeakValueDictionary, Weakrefable};
+
+    #[derive(Debug, PartialEq, Eq, Hash, Weakrefable)]
+    struct Item(u32);
+
+    fn message(outcome: std::thread::Result<()>) -> String {
+        let payload = outcome.unwrap_err();
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn writing_a_key_reserved_by_this_thread_panics() {
+        let d: WeakValueDictionary<u32, Item> = WeakValueDictionary::new();
+        let a = Obj::new(Item(1));
+        let Entry::Vacant(entry) = d.entry(1) else {
+            unreachable!()
+        };
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            d.insert(1, &a);
+        }));
+        assert!(message(outcome).contains("reserves"));
+        entry.insert(&a);
+        assert_eq!(d.len(), 1, "still usable");
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            d.get_or_insert_with(2, || d.get_or_insert_with(2, || Obj::new(Item(2))));
+        }));
+        assert!(message(outcome).contains("reserves"));
+        assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn using_a_value_checked_out_by_this_thread_panics() {
+        let d: WeakKeyDictionary<Item, u32> = WeakKeyDictionary::new();
+        let k = Obj::new(Item(1));
+        d.insert(&k, 1);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            d.get_with(&k, |_| d.get(&k));
+        }));
+        assert!(message(outcome).contains("had it checked out"));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            d.get_with(&k, |_| d.iter().count());
+        }));
+        assert!(message(outcome).contains("checked out"));
+        // Other entries, and the key's presence, are fine meanwhile.
+        let k2 = Obj::new(Item(2));
+        d.get_with(&k, |_| {
+            assert!(d.contains_key(&k));
+            d.insert(&k2, 2);
+        });
+        assert_eq!(d.get(&k), Some(1));
+        assert_eq!(d.len(), 2);
     }
 }
 

@@ -89,7 +89,7 @@ pub type Finalize<T, Func> = generic::Finalize<T, Func, Unsync>;
 /// Weak collections, the single-threaded flavor: the same API as the crate root's
 /// [`collections`](crate::collections), without locks or atomics. Nothing here is `Send`.
 pub mod collections {
-    pub use crate::collections::{ById, ByValue, Hashable, KeyError};
+    pub use crate::collections::{ById, ByValue, Hashable, KeyError, key_entry, value_entry};
 
     use std::hash::RandomState;
 

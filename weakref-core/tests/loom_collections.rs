@@ -3,12 +3,13 @@
 //! Run with `RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=3 CARGO_TARGET_DIR=target/loom
 //! cargo test -p weakref-core --test loom_collections --release` (`.ci/run` does).
 //!
-//! Under `--cfg loom` the collections' table and removal-queue locks are loom mutexes (through
-//! the crate's loom shim), and the objects' counts and weak-reference lists use loom atomics,
-//! so each model explores every interleaving of a death on one thread, whose removal callback
-//! takes the queue lock and tries the table lock, with an operation on the collection on the
-//! other. A removal that were ever stranded in the queue, or applied to the wrong entry, would
-//! show up as a wrong `len()` or a wrong lookup at the end; a lock cycle, as a loom deadlock.
+//! Under `--cfg loom` the collections' lock word (with the removals it carries), the objects'
+//! counts and their weak-reference lists are loom atomics (through the crate's loom shim), and
+//! waiting for a reserved key parks through loom, so each model explores every interleaving of a
+//! death on one thread, whose removal locks the table or leaves the node on the lock word, with
+//! an operation on the collection on the other. A removal that were ever stranded, or applied to
+//! the wrong entry (a slot reused meanwhile), would show up as a wrong `len()` or a wrong lookup
+//! at the end; a lock cycle or a lost wake-up, as a loom deadlock.
 #![cfg(loom)]
 
 use std::sync::Arc;
@@ -16,6 +17,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use loom::thread;
 use weakref_core::{Obj, WeakKeyDictionary, WeakSet, WeakValueDictionary, Weakrefable};
+
+/// Values made by a constructor, across a model's executions.
+static BUILT: AtomicUsize = AtomicUsize::new(0);
 
 #[derive(Debug, PartialEq, Eq, Hash, Weakrefable)]
 struct Item(u32);
@@ -144,4 +148,152 @@ fn element_dies_while_an_equal_one_is_added() {
         assert_eq!(s.len(), usize::from(added));
     });
     assert_both_explored(&OUTCOMES);
+}
+
+/// A value dies on one thread while the other removes its entry and inserts another, which may
+/// take the slot the removal freed: the death's removal, whenever it lands, must remove nothing
+/// but its own entry, and must never touch the slot's new node.
+#[test]
+fn slot_reuse_races_a_death() {
+    static OUTCOMES: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    loom::model(|| {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let a = Obj::new(Item(1));
+        d.insert(1, &a);
+        let dying = thread::spawn(move || drop(a));
+        let removed = d.remove(&1);
+        OUTCOMES[usize::from(removed.is_some())].fetch_add(1, Ordering::Relaxed);
+        drop(removed);
+        let b = Obj::new(Item(2));
+        d.insert(2, &b);
+        dying.join().unwrap();
+        assert_eq!(d.len(), 1);
+        assert!(d.get(&1).is_none());
+        assert!(Obj::ptr_eq(&d.get(&2).unwrap(), &b));
+        drop(b);
+        assert_eq!(d.len(), 0);
+    });
+    assert_both_explored(&OUTCOMES);
+}
+
+/// An iterator stays open while an entry's value dies on another thread and a new entry is
+/// inserted: it yields the live entries it started with (the dead one may or may not be reached
+/// alive), never the new one, and keeps nothing alive; once it closes, the dead entry's slot is
+/// free again and the dictionary holds exactly the live entries.
+#[test]
+fn iterator_open_across_a_death_and_an_insert() {
+    loom::model(|| {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let a = Obj::new(Item(1));
+        let b = Obj::new(Item(2));
+        d.insert(1, &a);
+        d.insert(2, &b);
+        let mut it = d.iter();
+        let dying = thread::spawn(move || drop(a));
+        let c = Obj::new(Item(3));
+        d.insert(3, &c);
+        let mut keys: Vec<u32> = Vec::new();
+        for (key, value) in it.by_ref() {
+            assert_eq!(key, value.0);
+            keys.push(key);
+        }
+        assert!(keys.contains(&2) && !keys.contains(&3), "{keys:?}");
+        dying.join().unwrap();
+        assert_eq!(d.len(), 2);
+        drop(it);
+        let e = Obj::new(Item(4));
+        d.insert(4, &e);
+        assert_eq!(d.len(), 3);
+        assert!(d.get(&1).is_none());
+        drop((b, c, e));
+        assert!(d.is_empty());
+    });
+}
+
+/// Two threads race `get_or_insert_with` for one missing key: the value is built once, and both
+/// get it (the loser waits, parked, for the winner's value).
+#[test]
+fn get_or_insert_with_builds_once() {
+    loom::model(|| {
+        BUILT.store(0, Ordering::Relaxed);
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let make = || {
+            BUILT.fetch_add(1, Ordering::Relaxed);
+            Obj::new(Item(1))
+        };
+        let other = Arc::clone(&d);
+        let racer = thread::spawn(move || other.get_or_insert_with(1, make));
+        let mine = d.get_or_insert_with(1, make);
+        let theirs = racer.join().unwrap();
+        // Each holds its result until both are compared, so the value built first is alive when
+        // the other looks: one value, built once, shared.
+        assert!(Obj::ptr_eq(&mine, &theirs));
+        assert_eq!(BUILT.load(Ordering::Relaxed), 1);
+    });
+}
+
+/// The last outside handle of a removed entry's weak reference drops on one thread while the
+/// dictionary itself drops on the other: the node's slot goes back to the table (or the table
+/// is freed) exactly once, whichever is last.
+#[test]
+fn escaped_reference_and_dictionary_drop_together() {
+    loom::model(|| {
+        let d: WeakValueDictionary<u32, Item> = WeakValueDictionary::new();
+        let a = Obj::new(Item(1));
+        d.insert(1, &a);
+        let refs = d.valuerefs();
+        let holder = thread::spawn(move || drop(refs));
+        drop(d);
+        holder.join().unwrap();
+        drop(a);
+    });
+}
+
+/// A value is checked out (lent to a closure) on one thread while another clears the
+/// dictionary: the entry leaves at once, and the value, given back after, is dropped then, once.
+#[test]
+fn checkout_races_clear() {
+    loom::model(|| {
+        let d: Arc<WeakKeyDictionary<Item, Arc<()>>> = Arc::new(WeakKeyDictionary::new());
+        let key = Obj::new(Item(1));
+        let value = Arc::new(());
+        d.insert(&key, Arc::clone(&value));
+        let lender = Arc::clone(&d);
+        let probe = Obj::new(Item(1));
+        let borrower = thread::spawn(move || {
+            lender.get_with_mut(&probe, |v| Arc::strong_count(v));
+        });
+        d.clear();
+        borrower.join().unwrap();
+        assert!(d.is_empty());
+        assert_eq!(
+            Arc::strong_count(&value),
+            1,
+            "the lent value was dropped, once"
+        );
+        drop(key);
+    });
+}
+
+/// A writer of a key that a vacant entry reserves waits (parked) until the entry is used, and
+/// then writes after it.
+#[test]
+fn writer_waits_for_a_reservation() {
+    loom::model(|| {
+        let d: Arc<WeakValueDictionary<u32, Item>> = Arc::new(WeakValueDictionary::new());
+        let ours = Obj::new(Item(1));
+        let weakref_core::collections::value_entry::Entry::Vacant(entry) = d.entry(1) else {
+            unreachable!("empty")
+        };
+        let other = Arc::clone(&d);
+        let writer = thread::spawn(move || {
+            let theirs = Obj::new(Item(2));
+            let previous = other.insert(1, &theirs).map(|p| p.0);
+            (previous, theirs)
+        });
+        entry.insert(&ours);
+        let (previous, theirs) = writer.join().unwrap();
+        assert_eq!(previous, Some(1), "the write came after the entry's");
+        assert!(Obj::ptr_eq(&d.get(&1).unwrap(), &theirs));
+    });
 }

@@ -16,26 +16,33 @@
 //! | `WeakKeyDictionary()` | [`WeakKeyDictionary::new`](generic::WeakKeyDictionary::new) (keys by value), [`WeakIdKeyDictionary`] (by identity) |
 //! | `WeakSet()` | [`WeakSet::new`](generic::WeakSet::new) (by value), [`WeakIdSet`] (by identity) |
 //! | `d[k] = v`, `d[k]`, `del d[k]` / `d.pop(k)` | `insert`, `get`, `remove` |
-//! | `d.setdefault(k, v)` | `setdefault`, `get_or_insert_with` |
+//! | `d.setdefault(k, v)` | `setdefault`, `get_or_insert_with` (builds a missing value once, however many threads race for it), [`entry`](generic::WeakValueDictionary::entry) ([`value_entry`], [`key_entry`]) |
+//! | `{k: v for k, v in d.items() if keep(k, v)}`, in place | `retain` |
+//! | `d[k]` of a value that is not copyable | [`WeakKeyDictionary::get_with`](generic::WeakKeyDictionary::get_with), [`get_with_mut`](generic::WeakKeyDictionary::get_with_mut) |
 //! | `KeyError` | `None`, or [`KeyError`] from [`WeakSet::remove`](generic::WeakSet::remove) |
 //! | `TypeError: unhashable type` | a compile error (see [`Hashable`]) |
 //!
 //! # How it works
 //!
-//! Each entry holds a weak reference with a callback. The callback captures a weak pointer to
-//! the collection's shared state and the hash the entry is stored under; it deletes the entry
-//! holding that very weak reference, so a re-inserted key never loses its new entry. Callbacks
-//! never wait for the collection's lock: when it is busy they queue the removal, and whoever
-//! holds the lock applies the queue before releasing it (the argument is in `table.rs`).
+//! Each entry *is* a weak reference: a node in its object's list of weak references, whose
+//! callback removes the entry, stored with the entry's key (or value) in a slab of nodes the
+//! collection owns, and found through an index of slot numbers. A removal never waits for the
+//! collection's lock: when it is busy, the dying thread leaves the node on the lock word and
+//! whoever holds the lock removes the entry before releasing it, so a re-inserted key never
+//! loses its new entry and `len()` is exact. Iteration walks the slab; nodes removed while an
+//! iterator is open keep their slots until it closes. `table.rs` has the whole argument.
 //!
 //! Each collection is written once, generic over the flavor `F` like the rest of the crate:
-//! `wvd.rs`, `wkd.rs` and `set.rs` (with the set algebra); `table.rs` is the shared table and
-//! removal queue, `equivalence.rs` the comparison modes. An entry stores a one-word handle to its
-//! weak-reference node (`OwnWeak`), which reads the object pointer from the node.
+//! `wvd.rs`, `wkd.rs` and `set.rs` (with the set algebra), `value_entry.rs` and `key_entry.rs`
+//! (their entry APIs); `table.rs` is the slab, the index and the lock, `walk.rs` the iterators'
+//! engine, `equivalence.rs` the comparison modes.
 
 pub(crate) mod equivalence;
+pub mod key_entry;
 pub(crate) mod set;
 mod table;
+pub mod value_entry;
+mod walk;
 pub(crate) mod wkd;
 pub(crate) mod wvd;
 
@@ -43,10 +50,10 @@ use std::hash::RandomState;
 
 pub use equivalence::{ById, ByValue, Hashable, KeyError};
 
+use table::{Bin, Slot};
+
 use crate::flavor::{self, Flavor};
 use crate::generic;
-use crate::obj::Obj;
-use crate::raw::OwnWeak;
 
 /// A dictionary whose values are held weakly, Python's `weakref.WeakValueDictionary`,
 /// thread-safe: [`generic::WeakValueDictionary`] with the [`Sync`](flavor::Sync) flavor, whose
@@ -116,40 +123,36 @@ pub type WeakSet<T, S = RandomState, M = ByValue> = generic::WeakSet<T, S, M, fl
 /// ```
 pub type WeakIdSet<T, S = RandomState> = WeakSet<T, S, ById>;
 
-/// Whether an entry holding `stored` (whose referent was at `stored_addr`) is the entry of
-/// `query` (at `query_addr`), compared by `M`. A dead entry matches nothing.
+/// Whether the entry in `slot` is the entry of `query` (at `query_addr`), compared by `M`. A
+/// dead entry matches nothing.
 ///
 /// Addresses are those of the referents' values, without pointer metadata, so every view of one
 /// object (an `Obj<Printer>` and the `Obj<dyn Observer>` coerced from it) has the same one. Same
 /// address means same object: the entry's weak reference keeps the object's allocation, so no
 /// other object can be at that address while the entry exists. Otherwise, by value, the stored
-/// key is upgraded and compared; the temporary strong handle goes to `temps`, to be dropped once
+/// key is upgraded and compared; the temporary strong handle goes to `bin`, to be dropped once
 /// the lock is released (it may be the last one if the key's owners dropped it meanwhile).
-fn weak_key_matches<K, M, F>(
-    stored: &OwnWeak<K, F>,
-    stored_addr: usize,
+#[inline]
+fn key_matches<K, X, M, F>(
+    slot: Slot<K, X, F>,
     query: &K,
     query_addr: usize,
-    temps: &mut Vec<Obj<K, F>>,
+    bin: &mut Bin<K, X, F>,
 ) -> bool
 where
     K: ?Sized + Hashable<M>,
     F: Flavor,
 {
-    if stored_addr == query_addr {
-        return stored.is_alive();
+    if slot.value_addr() == query_addr {
+        return slot.is_alive();
     }
     if <K as Hashable<M>>::IDENTITY {
         return false;
     }
-    match stored.upgrade() {
-        Some(key) => {
-            // Into `temps` before `Eq` runs: if it panics, the caller still drops the handle
-            // only after the table lock is released.
-            temps.push(Obj::from_raw_obj(key));
-            let key = temps.last().expect("just pushed");
-            equivalence::same_key::<M, K>(key, query)
-        }
+    match slot.upgrade() {
+        // Into `temps` before `Eq` runs: if it panics, the handle is still dropped only after
+        // the table lock is released.
+        Some(key) => equivalence::same_key::<M, K>(bin.temp(key), query),
         None => false,
     }
 }

@@ -12,38 +12,16 @@ use core::iter::FusedIterator;
 use core::marker::PhantomData;
 use core::ops::{BitAnd, BitAndAssign, BitOr, BitOrAssign, BitXor, BitXorAssign, Sub, SubAssign};
 use std::hash::RandomState;
-
-use hashbrown::hash_table::Entry as TableEntry;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use super::equivalence::{self, ByValue, Hashable, KeyError};
-use super::table::{self, Table};
-use super::weak_key_matches;
+use super::key_matches;
+use super::table::{Bin, Core, Probe, Slot, State, TableRef, fold};
+use super::walk::{Nothing, Walk};
 use crate::Weakrefable;
-use crate::flavor::{self, Flavor, SendIf, Shared, SyncIf};
+use crate::flavor::{self, Flavor, SendIf, SyncIf};
 use crate::obj::Obj;
-use crate::raw::{Kind, OwnWeak, RawWeak};
 use crate::weakref::WeakRef;
-
-/// One element, watched through a weak reference whose callback removes it.
-struct SetEntry<T: ?Sized, F: Flavor> {
-    hash: u64,
-    addr: usize,
-    weak: OwnWeak<T, F>,
-}
-
-impl<T: ?Sized, F: Flavor> table::Entry for SetEntry<T, F> {
-    type Weak = RawWeak<T, F>;
-
-    fn holds(&self, weak: &RawWeak<T, F>) -> bool {
-        self.weak.holds(weak)
-    }
-}
-
-/// What a set's handles and its entries' callbacks share.
-struct SetInner<T: ?Sized, S, F: Flavor> {
-    table: Table<SetEntry<T, F>, F>,
-    hasher: S,
-}
 
 /// A set whose elements are held weakly: Python's `weakref.WeakSet`.
 ///
@@ -82,8 +60,9 @@ struct SetInner<T: ?Sized, S, F: Flavor> {
 /// * The set algebra ([`union`](Self::union), `|`, `&`, `-`, `^` and their `*=` forms,
 ///   [`is_subset`](Self::is_subset), ...) takes any iterable of `Obj<T>` or `&Obj<T>` on the right,
 ///   other weak sets included. Results hold their members weakly and independently.
-/// * Iteration works on a snapshot of weak references taken under the lock; elements are upgraded
-///   as they are reached and dead ones skipped. Order is unspecified.
+/// * Iteration sees the members the set had when it started (members added later are not seen,
+///   members removed later still are), upgrading each when reached: dead ones are skipped, and
+///   the iterator keeps alive only the member it yields. Order is unspecified.
 ///
 /// # User code under the lock
 ///
@@ -137,20 +116,25 @@ struct SetInner<T: ?Sized, S, F: Flavor> {
 /// assert_eq!(observers.len(), 1);
 /// ```
 pub struct WeakSet<T: ?Sized, S = RandomState, M = ByValue, F: Flavor = flavor::Sync> {
-    inner: F::Shared<SetInner<T, S, F>>,
+    table: TableRef<T, (), S, F>,
     mode: PhantomData<fn() -> M>,
 }
 
-// SAFETY: the state is shared, through an `Arc`, by the handles and by the entries' removal
-// callbacks, which run on whichever thread an element dies on and may drop the state there.
-// Each entry's weak reference is a thread-safe node (atomic counts, locked list) that upgrades
-// to an `Obj<T, Sync>` on any thread, as a `WeakRef<T, Sync>` does (`T: Send + Sync`). The
-// callbacks capture only a `sync::Weak` of the state and a hash. The hasher is used through
-// `&self` from every thread and dropped on any (`S: Send + Sync`). These are the bounds the
-// fields' auto traits gave when the entries held `WeakRef`s.
+// SAFETY: the table is shared by the set and by its nodes, which deaths and last handles reach
+// on any thread (and may free the table there, once the set is gone); its state is only
+// touched under its lock word. Each entry is a thread-safe weak-reference node (atomic counts,
+// locked list) that upgrades to an `Obj<T, Sync>` on any thread, as a `WeakRef<T, Sync>` does
+// (`T: Send + Sync`). The hasher is used through `&self` from every thread and dropped on any
+// (`S: Send + Sync`). These are the bounds the fields' auto traits gave when the entries held
+// `WeakRef`s.
 unsafe impl<T: ?Sized + Send + Sync, S: Send + Sync, M> Send for WeakSet<T, S, M, flavor::Sync> {}
-// SAFETY: as for `Send`: every method takes `&self`, and the table is behind a `Mutex`.
+// SAFETY: as for `Send`: every method takes `&self`, and the table is behind its lock.
 unsafe impl<T: ?Sized + Send + Sync, S: Send + Sync, M> Sync for WeakSet<T, S, M, flavor::Sync> {}
+
+// A panic never leaves the table inconsistent (see "Nothing dropped under the lock" in
+// `table.rs`), as the `Mutex` it once was promised: what a thread-safe `Arc<Mutex<..>>` was.
+impl<T: ?Sized, S: RefUnwindSafe, M> UnwindSafe for WeakSet<T, S, M, flavor::Sync> {}
+impl<T: ?Sized, S: RefUnwindSafe, M> RefUnwindSafe for WeakSet<T, S, M, flavor::Sync> {}
 
 impl<T: ?Sized, S, M, F: Flavor> WeakSet<T, S, M, F> {
     /// An empty set with room for `capacity` elements, hashing with `hasher`: the body of every
@@ -158,10 +142,7 @@ impl<T: ?Sized, S, M, F: Flavor> WeakSet<T, S, M, F> {
     /// `new`, is `Send + Sync`).
     fn build(capacity: usize, hasher: S) -> Self {
         Self {
-            inner: Shared::new(SetInner {
-                table: Table::with_capacity(capacity),
-                hasher,
-            }),
+            table: TableRef::new(capacity, hasher),
             mode: PhantomData,
         }
     }
@@ -246,25 +227,38 @@ where
     where
         S: Clone,
     {
-        Self::with_hasher(self.inner.hasher.clone())
+        Self::with_hasher(self.table.hasher.clone())
     }
 
-    /// The weak reference of a new entry for `element` under `hash`.
-    fn watch(&self, hash: u64, element: &Obj<T, F>) -> OwnWeak<T, F> {
-        let inner = Shared::downgrade(&self.inner);
-        OwnWeak::with_callback(
-            &element.raw,
-            Kind::CallbackRef,
-            move |dead: &RawWeak<T, F>| {
-                if let Some(inner) = <F::Shared<SetInner<T, S, F>>>::upgrade(&inner) {
-                    inner.table.remove_dead(hash, dead);
-                }
-            },
-        )
+    /// The tag (32-bit hash) of `element`.
+    fn tag(&self, element: &T) -> u32 {
+        fold(equivalence::hash_key::<M, T, S>(
+            element,
+            &self.table.hasher,
+        ))
     }
 
-    fn hash(&self, element: &T) -> u64 {
-        equivalence::hash_key::<M, T, S>(element, &self.inner.hasher)
+    /// Runs `f` on the slot of `element`'s member, if there is one, under the lock.
+    fn with_member<R>(
+        &self,
+        element: &T,
+        f: impl FnOnce(
+            &mut State<T, (), F>,
+            &mut Bin<T, (), F>,
+            &Core<T, (), F>,
+            Option<Slot<T, (), F>>,
+        ) -> R,
+    ) -> R {
+        let tag = self.tag(element);
+        let addr = equivalence::address::<T>(element);
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        let found = state.find(tag, |slot| {
+            key_matches::<T, (), M, F>(slot, element, addr, bin)
+        });
+        f(state, bin, core, found)
+        // The guard drops here: the lock is released, then the comparisons' temporaries and
+        // whatever `f` removed are dropped.
     }
 
     /// Adds `element` (Python's `s.add(x)`); returns whether it was new.
@@ -286,31 +280,21 @@ where
     /// assert!(s.is_empty());
     /// ```
     pub fn add(&self, element: &Obj<T, F>) -> bool {
-        let hash = self.hash(element);
+        let tag = self.tag(element);
         let addr = equivalence::address::<T>(element);
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let added = self.inner.table.with(|table| {
-            let found = table.entry(
-                hash,
-                |entry| {
-                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
-                },
-                |entry| entry.hash,
-            );
-            match found {
-                TableEntry::Occupied(_) => false,
-                TableEntry::Vacant(slot) => {
-                    // Creating a weak reference runs no user code.
-                    let weak = self.watch(hash, element);
-                    slot.insert(SetEntry { hash, addr, weak });
-                    true
-                }
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        match state.probe(tag, |slot| {
+            key_matches::<T, (), M, F>(slot, &**element, addr, bin)
+        }) {
+            Probe::Found(_) => false,
+            Probe::Vacant(vacancy) => {
+                // Making a weak reference runs no user code.
+                vacancy.insert(core, &element.raw, (), 0);
+                true
             }
-        });
-        drop(temps);
-        added
+        }
+        // The guard drops here: the lock is released, then the comparisons' temporaries.
     }
 
     /// Whether `element`, or with `ByValue` an element equal to it, is a live member (Python's `x
@@ -330,39 +314,14 @@ where
     /// assert!(!s.contains(&Tag(2)));
     /// ```
     pub fn contains(&self, element: &T) -> bool {
-        let hash = self.hash(element);
-        let addr = equivalence::address::<T>(element);
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let found = self.inner.table.with(|table| {
-            table
-                .find(hash, |entry| {
-                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
-                })
-                .is_some()
-        });
-        drop(temps);
-        found
+        self.with_member(element, |_, _, _, found| found.is_some())
     }
 
-    /// Takes the member matching `element` out of the table.
-    fn take(&self, element: &T) -> Option<SetEntry<T, F>> {
-        let hash = self.hash(element);
-        let addr = equivalence::address::<T>(element);
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let taken = self.inner.table.with(|table| {
-            table
-                .find_entry(hash, |entry| {
-                    weak_key_matches::<T, M, F>(&entry.weak, entry.addr, element, addr, &mut temps)
-                })
-                .ok()
-                .map(|found| found.remove().0)
-        });
-        drop(temps);
-        taken
+    /// Removes the member matching `element`; returns whether there was one.
+    fn take(&self, element: &T) -> bool {
+        self.with_member(element, |state, bin, core, found| {
+            found.map(|slot| state.remove(core, slot, bin)).is_some()
+        })
     }
 
     /// Removes `element` if it is a member (Python's `s.discard(x)`); returns whether it was.
@@ -380,7 +339,7 @@ where
     /// assert!(!s.discard(&Tag(1)));
     /// ```
     pub fn discard(&self, element: &T) -> bool {
-        self.take(element).is_some()
+        self.take(element)
     }
 
     /// Removes `element`, or fails with [`KeyError`](crate::KeyError) if it is not a member
@@ -399,9 +358,10 @@ where
     /// assert_eq!(s.remove(&a), Err(KeyError));
     /// ```
     pub fn remove(&self, element: &T) -> Result<(), KeyError> {
-        match self.take(element) {
-            Some(_) => Ok(()),
-            None => Err(KeyError),
+        if self.take(element) {
+            Ok(())
+        } else {
+            Err(KeyError)
         }
     }
 
@@ -421,18 +381,18 @@ where
     /// assert!(s.pop().is_none());
     /// ```
     pub fn pop(&self) -> Option<Obj<T, F>> {
-        let (element, entry) = self.inner.table.with(|table| {
-            let (hash, weak, element) = table.iter().find_map(|entry| {
-                let element = Obj::from_raw_obj(entry.weak.upgrade()?);
-                Some((entry.hash, entry.weak.clone(), element))
-            })?;
-            let found = table
-                .find_entry(hash, |entry| entry.weak.ptr_eq(&weak))
-                .ok()?;
-            Some((element, found.remove().0))
+        // Declared before the guard: if it holds the last strong handle, it drops after the
+        // lock (it is returned otherwise).
+        let mut element = None;
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        let slot = state.find_any(|slot| {
+            element = slot.upgrade();
+            element.is_some()
         })?;
-        drop(entry);
-        Some(element)
+        state.remove(core, slot, bin);
+        drop(guard);
+        element
     }
 
     /// Removes every member (Python's `s.clear()`).
@@ -450,8 +410,7 @@ where
     /// assert!(s.is_empty());
     /// ```
     pub fn clear(&self) {
-        let entries = self.inner.table.with(core::mem::take);
-        drop(entries);
+        self.table.clear();
     }
 
     /// The number of members (Python's `len(s)`): exact, since a member leaves the moment it dies.
@@ -470,7 +429,7 @@ where
     /// assert_eq!(s.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner.table.with(|table| table.len())
+        self.table.core().lock().state().len()
     }
 
     /// Whether the set is empty.
@@ -488,9 +447,10 @@ where
         self.len() == 0
     }
 
-    /// An iterator over the live members (Python's `iter(s)`), from a snapshot of weak references
-    /// taken under the lock: members are upgraded as they are reached, dead ones skipped, and
-    /// changes to the set never disturb it.
+    /// An iterator over the live members (Python's `iter(s)`): the members the set has now,
+    /// each upgraded when reached (dead ones are skipped). Members added later are not seen,
+    /// members removed later still are, and changes never disturb it. It keeps alive only the
+    /// member it yields.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakSet, Weakrefable};
@@ -507,22 +467,8 @@ where
     /// ```
     pub fn iter(&self) -> SetIter<T, F> {
         SetIter {
-            snapshot: self.snapshot().into_iter(),
+            walk: Walk::new(&self.table),
         }
-    }
-
-    /// Handles to the live members' weak references, taken under the lock.
-    fn snapshot(&self) -> Vec<OwnWeak<T, F>> {
-        self.inner.table.with(|table| {
-            let mut snapshot = Vec::with_capacity(table.len());
-            snapshot.extend(
-                table
-                    .iter()
-                    .filter(|entry| entry.weak.is_alive())
-                    .map(|entry| entry.weak.clone()),
-            );
-            snapshot
-        })
     }
 
     /// Handles to the members' weak references, the set's own weak-reference objects (Python's
@@ -542,23 +488,61 @@ where
     /// assert!(!refs[0].is_alive());
     /// ```
     pub fn weakrefs(&self) -> Vec<WeakRef<T, F>> {
-        self.inner.table.with(|table| {
-            let mut snapshot = Vec::with_capacity(table.len());
-            snapshot.extend(
-                table
-                    .iter()
-                    .filter(|entry| entry.weak.is_alive())
-                    .map(|entry| WeakRef {
-                        raw: entry.weak.to_raw(),
-                    }),
-            );
-            snapshot
-        })
+        // Declared before the guard, as everything taken under the lock.
+        let mut refs = Vec::new();
+        let mut guard = self.table.core().lock();
+        let state = guard.state();
+        refs.reserve_exact(state.len());
+        refs.extend(
+            state
+                .slots()
+                .filter(|&slot| slot.is_alive())
+                .map(|slot| WeakRef { raw: slot.handle() }),
+        );
+        drop(guard);
+        refs
+    }
+
+    /// Keeps only the members for which `keep` returns `true` (as `HashSet::retain`).
+    ///
+    /// `keep` runs without the set's lock, on each member the set has when `retain` starts and
+    /// that is still alive when reached (so it may use the set); a member it rejects is removed
+    /// unless it left the set meanwhile.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakSet, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Tag(u8);
+    ///
+    /// let tags: Vec<_> = (1..=4).map(|i| Obj::new(Tag(i))).collect();
+    /// let s: WeakSet<Tag> = tags.iter().collect();
+    /// s.retain(|tag| tag.0 % 2 == 0);
+    /// assert_eq!(s.len(), 2);
+    /// assert!(s.contains(&Tag(2)) && !s.contains(&Tag(1)));
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&Obj<T, F>) -> bool) {
+        for member in self.iter() {
+            if !keep(&member) {
+                self.remove_object(&member);
+            }
+        }
+    }
+
+    /// Removes the entry of this very object, if it is a member (no `Eq` runs).
+    fn remove_object(&self, member: &Obj<T, F>) {
+        let tag = self.tag(member);
+        let addr = equivalence::address::<T>(member);
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        if let Some(slot) = state.find(tag, |slot| slot.value_addr() == addr) {
+            state.remove(core, slot, bin);
+        }
     }
 
     /// Whether both handles are to one set.
     fn same_set(&self, other: &Self) -> bool {
-        Shared::ptr_eq(&self.inner, &other.inner)
+        self.table.ptr_eq(&other.table)
     }
 }
 
@@ -578,12 +562,13 @@ where
 /// assert!(it.next().is_none());
 /// ```
 pub struct SetIter<T: ?Sized, F: Flavor = flavor::Sync> {
-    snapshot: std::vec::IntoIter<OwnWeak<T, F>>,
+    walk: Walk<T, (), F, ()>,
 }
 
-// SAFETY: the snapshot holds handles to thread-safe weak-reference nodes, which upgrade to
-// `Obj<T, Sync>` on whichever thread iterates: the bounds of a `Vec<WeakRef<T, Sync>>`, which
-// the iterator held before it held one-word handles.
+// SAFETY: the iterator holds a reference to the set's table (reached under its lock from any
+// thread, and freed on whichever drops the last reference) and pointers to thread-safe objects,
+// which it upgrades to `Obj<T, Sync>` on whichever thread iterates: the bounds of a
+// `Vec<WeakRef<T, Sync>>`, which the iterator once held.
 unsafe impl<T: ?Sized + Send + Sync> Send for SetIter<T, flavor::Sync> {}
 // SAFETY: as for `Send`; `&SetIter` only reads the remaining length.
 unsafe impl<T: ?Sized + Send + Sync> Sync for SetIter<T, flavor::Sync> {}
@@ -591,14 +576,13 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for SetIter<T, flavor::Sync> {}
 impl<T: ?Sized, F: Flavor> Iterator for SetIter<T, F> {
     type Item = Obj<T, F>;
 
+    #[inline]
     fn next(&mut self) -> Option<Obj<T, F>> {
-        self.snapshot
-            .by_ref()
-            .find_map(|weak| weak.upgrade().map(Obj::from_raw_obj))
+        self.walk.next::<Nothing>().map(|(member, ())| member)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.snapshot.len()))
+        (0, Some(self.walk.remaining()))
     }
 }
 
@@ -607,7 +591,7 @@ impl<T: ?Sized, F: Flavor> FusedIterator for SetIter<T, F> {}
 impl<T: ?Sized, F: Flavor> fmt::Debug for SetIter<T, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SetIter")
-            .field("remaining", &self.snapshot.len())
+            .field("remaining", &self.walk.remaining())
             .finish()
     }
 }
@@ -694,7 +678,7 @@ where
     type Item = Obj<T, F>;
     type IntoIter = SetIter<T, F>;
 
-    /// The live members, from a snapshot (see [`WeakSet::iter`]).
+    /// The live members (see [`WeakSet::iter`]).
     fn into_iter(self) -> SetIter<T, F> {
         self.iter()
     }
@@ -1183,12 +1167,12 @@ where
 /// Entry sizes on 64-bit targets: what the benchmark's bytes per entry are made of.
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
-    use super::SetEntry;
+    use super::super::table::SlabNode;
     use crate::flavor::{Sync, Unsync};
 
     #[test]
-    fn an_entry_is_its_hash_address_and_one_word_handle() {
-        assert_eq!(size_of::<SetEntry<u8, Sync>>(), 24);
-        assert_eq!(size_of::<SetEntry<dyn core::any::Any, Unsync>>(), 24);
+    fn an_entry_is_its_object_pointer_and_node() {
+        assert_eq!(size_of::<SlabNode<u8, (), Sync>>(), 40);
+        assert_eq!(size_of::<SlabNode<dyn core::any::Any, (), Unsync>>(), 48);
     }
 }

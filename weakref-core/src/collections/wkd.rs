@@ -7,41 +7,23 @@ use core::iter::FusedIterator;
 use core::marker::PhantomData;
 use core::ops::{BitOr, BitOrAssign};
 use std::hash::RandomState;
-
-use hashbrown::HashTable;
-use hashbrown::hash_table::Entry as TableEntry;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use super::equivalence::{self, ByValue, Hashable};
-use super::table::{self, Table};
-use super::weak_key_matches;
+use super::key_entry::{Entry, OccupiedEntry, VacantEntry};
+use super::key_matches;
+use super::table::{Bin, Core, Probe, Slot, State, TableRef, fold};
+use super::walk::{Cloned, Nothing, Walk};
+use super::wvd::WAITS_FOR_RESERVATION;
 use crate::Weakrefable;
-use crate::flavor::{self, Flavor, SendIf, Shared, SyncIf};
+use crate::flavor::{self, Flavor, SendIf, SyncIf};
 use crate::obj::Obj;
-use crate::raw::{Kind, OwnWeak, RawWeak};
+use crate::raw::RawWeak;
 use crate::weakref::WeakRef;
 
-/// One entry: the key watched through a weak reference whose callback removes the entry, the key's
-/// address (for identity), and the value.
-struct KeyEntry<K: ?Sized, V, F: Flavor> {
-    hash: u64,
-    addr: usize,
-    key: OwnWeak<K, F>,
-    value: V,
-}
-
-impl<K: ?Sized, V, F: Flavor> table::Entry for KeyEntry<K, V, F> {
-    type Weak = RawWeak<K, F>;
-
-    fn holds(&self, weak: &RawWeak<K, F>) -> bool {
-        self.key.holds(weak)
-    }
-}
-
-/// What a dictionary's handles and its entries' callbacks share.
-struct KeyDictInner<K: ?Sized, V, S, F: Flavor> {
-    table: Table<KeyEntry<K, V, F>, F>,
-    hasher: S,
-}
+/// What a waiting reader or writer of the single-threaded flavor says.
+const WAITS_FOR_CHECKOUT: &str = "a weak key dictionary's value was used while an entry \
+     handle (or a `get_with` or `get_with_mut` closure) of the same thread had it checked out";
 
 /// A dictionary whose keys are held weakly: Python's `weakref.WeakKeyDictionary`.
 ///
@@ -81,16 +63,25 @@ struct KeyDictInner<K: ?Sized, V, S, F: Flavor> {
 ///   but keeps the original key, and the entry still dies with that original (CPython's behaviour).
 /// * Values are held strongly: a value that owns its own key keeps the entry alive for good, as in
 ///   Python. Remove such entries explicitly.
-/// * Iteration works on a snapshot (keys as weak references, values cloned) taken under the lock;
-///   keys are upgraded as they are reached and dead ones skipped.
+/// * Iteration sees the entries the dictionary had when it started (entries added later are not
+///   seen, entries removed later still are, unless their value was handed back); keys are upgraded
+///   as they are reached and dead ones skipped, values cloned as they are reached, a batch at a
+///   time, under the lock.
 /// * Order is unspecified. Each entry holds one weak reference with a callback.
+/// * Values need not be `Clone`: [`get_with`](Self::get_with) and
+///   [`get_with_mut`](Self::get_with_mut) lend the value to a closure, and an
+///   [entry](Self::entry) lends it for as long as you hold it. A lent value is *checked out*:
+///   the entry is not locked, the dictionary is not, but other readers and writers of that value
+///   wait until it is given back.
 ///
 /// # User code under the lock
 ///
 /// With `ByValue`, the keys' `Eq` runs under the dictionary's lock, and so does the values' `Clone`
 /// in the methods that return values ([`get`](Self::get), iteration, copies); they must not use the
 /// same dictionary (in the thread-safe flavor that deadlocks, in `unsync` it panics). Keys are
-/// hashed outside the lock. Nothing is dropped under the lock.
+/// hashed outside the lock, and closures given a value ([`get_with`](Self::get_with),
+/// [`retain`](Self::retain), the entry API) run without it (but with the value checked out: they
+/// must not use that same value through the dictionary). Nothing is dropped under the lock.
 ///
 /// # Flavors and trait objects
 ///
@@ -117,24 +108,33 @@ struct KeyDictInner<K: ?Sized, V, S, F: Flavor> {
 /// assert!(tooltips.is_empty());
 /// ```
 pub struct WeakKeyDictionary<K: ?Sized, V, S = RandomState, M = ByValue, F: Flavor = flavor::Sync> {
-    inner: F::Shared<KeyDictInner<K, V, S, F>>,
+    pub(crate) table: TableRef<K, V, S, F>,
     mode: PhantomData<fn() -> M>,
 }
 
-// SAFETY: the state is shared, through an `Arc`, by the handles and by the entries' removal
-// callbacks, which run on whichever thread a key dies on and may drop the state there. Each
-// entry's weak reference is a thread-safe node (atomic counts, locked list) that upgrades to an
-// `Obj<K, Sync>` on any thread, as a `WeakRef<K, Sync>` does (`K: Send + Sync`). Values are
-// only reached under the table's `Mutex` and may be dropped on any thread (`V: Send`). The
-// callbacks capture only a `sync::Weak` of the state and a hash. The hasher is used through
-// `&self` from every thread and dropped on any (`S: Send + Sync`). These are the bounds the
-// fields' auto traits gave when the entries held `WeakRef`s.
+// SAFETY: the table is shared by the dictionary and by its nodes, which deaths and last handles
+// reach on any thread (and may free the table there, once the dictionary is gone). Each entry is
+// a thread-safe weak-reference node (atomic counts, locked list) that upgrades to an
+// `Obj<K, Sync>` on any thread, as a `WeakRef<K, Sync>` does (`K: Send + Sync`). Values are only
+// reached under the table's lock, or by one thread at a time while checked out, and may be
+// dropped on any thread (`V: Send`). The hasher is used through `&self` from every thread and
+// dropped on any (`S: Send + Sync`). These are the bounds the fields' auto traits gave when the
+// entries held `WeakRef`s.
 unsafe impl<K: ?Sized + Send + Sync, V: Send, S: Send + Sync, M> Send
     for WeakKeyDictionary<K, V, S, M, flavor::Sync>
 {
 }
-// SAFETY: as for `Send`: every method takes `&self`, and the table is behind a `Mutex`.
+// SAFETY: as for `Send`: every method takes `&self`, the table is behind its lock, and a value
+// is lent (checked out) to one thread at a time.
 unsafe impl<K: ?Sized + Send + Sync, V: Send, S: Send + Sync, M> Sync
+    for WeakKeyDictionary<K, V, S, M, flavor::Sync>
+{
+}
+
+// A panic never leaves the table inconsistent (see "Nothing dropped under the lock" in
+// `table.rs`), as the `Mutex` it once was promised: what a thread-safe `Arc<Mutex<..>>` was.
+impl<K: ?Sized, V, S: RefUnwindSafe, M> UnwindSafe for WeakKeyDictionary<K, V, S, M, flavor::Sync> {}
+impl<K: ?Sized, V, S: RefUnwindSafe, M> RefUnwindSafe
     for WeakKeyDictionary<K, V, S, M, flavor::Sync>
 {
 }
@@ -145,12 +145,33 @@ impl<K: ?Sized, V, S, M, F: Flavor> WeakKeyDictionary<K, V, S, M, F> {
     /// hasher of `new`, is `Send + Sync`).
     fn build(capacity: usize, hasher: S) -> Self {
         Self {
-            inner: Shared::new(KeyDictInner {
-                table: Table::with_capacity(capacity),
-                hasher,
-            }),
+            table: TableRef::new(capacity, hasher),
             mode: PhantomData,
         }
+    }
+
+    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's).
+    pub(crate) fn unreserve(&self, hash: u64) {
+        let mut guard = self.table.core().lock();
+        let (state, bin, _) = guard.parts();
+        state.unreserve(hash, bin);
+    }
+
+    /// Gives a checked-out value back (or drops it, after the lock, if its entry left meanwhile)
+    /// and wakes the waiters.
+    pub(crate) fn check_in(&self, slot: Slot<K, V, F>, value: Option<V>) {
+        let mut guard = self.table.core().lock();
+        let (state, bin, _) = guard.parts();
+        if let Some(value) = value {
+            if slot.indexed() {
+                // SAFETY: the entry is ours to give back (checked out: `MOVED`); we hold the lock.
+                unsafe { slot.put_extra(value) };
+            } else {
+                bin.discard(value);
+            }
+        }
+        slot.end_checkout();
+        state.wake_all(bin);
     }
 }
 
@@ -231,18 +252,79 @@ where
         Self::build(capacity, hasher)
     }
 
-    /// The weak reference of a new entry for `key` under `hash`.
-    fn watch(&self, hash: u64, key: &Obj<K, F>) -> OwnWeak<K, F> {
-        let inner = Shared::downgrade(&self.inner);
-        OwnWeak::with_callback(&key.raw, Kind::CallbackRef, move |dead: &RawWeak<K, F>| {
-            if let Some(inner) = <F::Shared<KeyDictInner<K, V, S, F>>>::upgrade(&inner) {
-                inner.table.remove_dead(hash, dead);
+    /// The 64-bit hash of `key`.
+    pub(crate) fn hash(&self, key: &K) -> u64 {
+        equivalence::hash_key::<M, K, S>(key, &self.table.hasher)
+    }
+
+    /// Runs `then` under the lock with the slot of `key`'s entry, if it has one. `then` returns
+    /// `Err(why)` to wait (for a value checked out to be given back, or a reservation to end)
+    /// and try again; `why` is what the single-threaded flavor panics with instead.
+    fn find_then<R>(
+        &self,
+        key: &K,
+        mut then: impl FnMut(
+            &mut State<K, V, F>,
+            &mut Bin<K, V, F>,
+            &Core<K, V, F>,
+            Option<Slot<K, V, F>>,
+        ) -> Result<R, &'static str>,
+    ) -> R {
+        let tag = fold(self.hash(key));
+        let addr = equivalence::address::<K>(key);
+        loop {
+            let mut guard = self.table.core().lock();
+            let (state, bin, core) = guard.parts();
+            let found = state.find(tag, |slot| key_matches::<K, V, M, F>(slot, key, addr, bin));
+            match then(state, bin, core, found) {
+                // The guard drops here: the lock is released, then the comparisons'
+                // temporaries and whatever `then` removed are dropped.
+                Ok(done) => return done,
+                Err(why) => {
+                    state.register_waiter(why);
+                    guard.park();
+                }
             }
+        }
+    }
+
+    /// Whether `slot`'s value is checked out.
+    fn busy(_: &State<K, V, F>, slot: Slot<K, V, F>) -> bool {
+        slot.busy()
+    }
+
+    /// Checks out `key`'s value (waiting while it is checked out elsewhere), if `key` has an
+    /// entry: the value is lent to the result until it drops.
+    pub(crate) fn check_out(&self, key: &K) -> Option<Checkout<'_, K, V, S, M, F>> {
+        self.find_then(key, |state, _, _, found| {
+            let Some(slot) = found else {
+                return Ok(None);
+            };
+            if Self::busy(state, slot) {
+                return Err(WAITS_FOR_CHECKOUT);
+            }
+            Ok(Self::lend(self, state, slot))
         })
     }
 
-    fn hash(&self, key: &K) -> u64 {
-        equivalence::hash_key::<M, K, S>(key, &self.inner.hasher)
+    /// Lends the value of the entry in `slot` (indexed, not checked out), if its key is alive.
+    fn lend<'a>(
+        this: &'a Self,
+        _: &mut State<K, V, F>,
+        slot: Slot<K, V, F>,
+    ) -> Option<Checkout<'a, K, V, S, M, F>> {
+        let key = slot.upgrade()?;
+        let handle = slot.handle();
+        // SAFETY: an indexed entry that is not checked out holds its value; we hold the lock.
+        let value = unsafe { slot.take_extra() };
+        slot.start_checkout();
+        Some(Checkout {
+            dict: this,
+            slot,
+            value: Some(value),
+            key,
+            _handle: handle,
+        })
     }
 
     /// Maps `key` to `value` (Python's `d[key] = value`); returns the previous value.
@@ -263,39 +345,60 @@ where
     /// ```
     pub fn insert(&self, key: &Obj<K, F>, value: V) -> Option<V> {
         let hash = self.hash(key);
+        let tag = fold(hash);
         let addr = equivalence::address::<K>(key);
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        // Likewise the value, until it is stored.
-        let mut unstored = Some(value);
-        let previous = self.inner.table.with(|table| {
-            let found = table.entry(
-                hash,
-                |entry| weak_key_matches::<K, M, F>(&entry.key, entry.addr, key, addr, &mut temps),
-                |entry| entry.hash,
-            );
-            match found {
-                TableEntry::Occupied(mut found) => {
-                    let value = unstored.take().expect("stored once");
-                    Some(core::mem::replace(&mut found.get_mut().value, value))
-                }
-                TableEntry::Vacant(slot) => {
-                    // Creating a weak reference runs no user code.
-                    let key = self.watch(hash, key);
-                    let value = unstored.take().expect("stored once");
-                    slot.insert(KeyEntry {
-                        hash,
-                        addr,
-                        key,
-                        value,
-                    });
-                    None
+        // Out here until stored: if a key's `Eq` panics, it is dropped after the lock.
+        let mut value = Some(value);
+        loop {
+            let mut guard = self.table.core().lock();
+            let (state, bin, core) = guard.parts();
+            let reserved = state.reserved(hash);
+            if !reserved {
+                match state.probe(tag, |slot| {
+                    key_matches::<K, V, M, F>(slot, &**key, addr, bin)
+                }) {
+                    Probe::Found(slot) if slot.busy() => {}
+                    Probe::Found(slot) => {
+                        // SAFETY: an indexed entry that is not checked out holds its value; we
+                        // hold the lock.
+                        let stored = unsafe { slot.extra_mut() };
+                        return Some(core::mem::replace(
+                            stored,
+                            value.take().expect("stored once"),
+                        ));
+                    }
+                    Probe::Vacant(vacancy) => {
+                        // Making a weak reference runs no user code.
+                        vacancy.insert(core, &key.raw, value.take().expect("stored once"), 0);
+                        return None;
+                    }
                 }
             }
-        });
-        drop((temps, unstored));
-        previous
+            // A vacant entry (another thread's constructor) has the key, or its value is
+            // checked out: wait for it.
+            state.register_waiter(if reserved {
+                WAITS_FOR_RESERVATION
+            } else {
+                WAITS_FOR_CHECKOUT
+            });
+            guard.park();
+        }
+    }
+
+    /// Stores `value` for `key` (no entry for it, and its key reserved by the caller, which this
+    /// ends) and checks it out at once.
+    pub(crate) fn insert_reserved(
+        &self,
+        key: &Obj<K, F>,
+        hash: u64,
+        value: V,
+    ) -> Checkout<'_, K, V, S, M, F> {
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        state.unreserve(hash, bin);
+        // While reserved, no other write of the key could store an entry for it.
+        let slot = state.insert(core, &key.raw, fold(hash), value, 0);
+        Self::lend(self, state, slot).expect("the caller holds the key")
     }
 
     /// Inserts every `(key, value)` pair, keys given as `Obj` or `&Obj` (Python's
@@ -324,18 +427,6 @@ where
         }
     }
 
-    /// Runs `f` on the entry for `key`, if there is one, under the lock; returns what it returns
-    /// and the temporaries of the lookup, to drop after the lock.
-    fn find_with<R>(
-        &self,
-        key: &K,
-        f: impl FnOnce(&mut HashTable<KeyEntry<K, V, F>>, u64, usize) -> R,
-    ) -> R {
-        let hash = self.hash(key);
-        let addr = equivalence::address::<K>(key);
-        self.inner.table.with(|table| f(table, hash, addr))
-    }
-
     /// A clone of the value for `key` (Python's `d.get(key)`). `key` may be the key object itself
     /// or, with `ByValue`, any equal value.
     ///
@@ -355,18 +446,110 @@ where
     where
         V: Clone,
     {
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let value = self.find_with(key, |table, hash, addr| {
-            table
-                .find(hash, |entry| {
-                    weak_key_matches::<K, M, F>(&entry.key, entry.addr, key, addr, &mut temps)
-                })
-                .map(|entry| entry.value.clone())
-        });
-        drop(temps);
-        value
+        self.find_then(key, |state, _, _, found| match found {
+            Some(slot) if Self::busy(state, slot) => Err(WAITS_FOR_CHECKOUT),
+            // SAFETY: an indexed entry that is not checked out holds its value; we hold the lock.
+            Some(slot) => Ok(Some(unsafe { slot.extra() }.clone())),
+            None => Ok(None),
+        })
+    }
+
+    /// Calls `f` with the value for `key`, if there is one, and returns what it returns: a look at
+    /// a value that need not be `Clone`.
+    ///
+    /// `f` runs without the dictionary's lock, so it may use the dictionary; the value is checked
+    /// out meanwhile (other readers and writers of this value wait, other entries are free), so
+    /// `f` must not use this same value through the dictionary (in the thread-safe flavor that
+    /// deadlocks, in `unsync` it panics). The key stays alive while `f` runs.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Node(u8);
+    ///
+    /// struct Meta {
+    ///     name: String,
+    /// }
+    ///
+    /// let d: WeakKeyDictionary<Node, Meta> = WeakKeyDictionary::new();
+    /// let node = Obj::new(Node(1));
+    /// d.insert(&node, Meta { name: "root".into() });
+    /// assert_eq!(d.get_with(&Node(1), |meta| meta.name.len()), Some(4));
+    /// assert_eq!(d.get_with(&Node(2), |meta| meta.name.len()), None);
+    /// ```
+    pub fn get_with<R>(&self, key: &K, f: impl FnOnce(&V) -> R) -> Option<R> {
+        let checkout = self.check_out(key)?;
+        Some(f(checkout.value()))
+    }
+
+    /// Calls `f` with the value for `key`, mutably, if there is one, and returns what it returns.
+    /// As [`get_with`](Self::get_with): no lock is held while `f` runs, and the value is checked out.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Node(u8);
+    ///
+    /// let d: WeakKeyDictionary<Node, Vec<&str>> = WeakKeyDictionary::new();
+    /// let node = Obj::new(Node(1));
+    /// d.insert(&node, vec![]);
+    /// d.get_with_mut(&node, |log| log.push("visited"));
+    /// assert_eq!(d.get(&node), Some(vec!["visited"]));
+    /// ```
+    pub fn get_with_mut<R>(&self, key: &K, f: impl FnOnce(&mut V) -> R) -> Option<R> {
+        let mut checkout = self.check_out(key)?;
+        Some(f(checkout.value_mut()))
+    }
+
+    /// The entry of `key`, to read, change, insert or remove in place (as `HashMap::entry`).
+    ///
+    /// An entry is [occupied](Entry::Occupied) when an equal live key (the key object itself,
+    /// with `ById`) has an entry: the entry then holds that stored key (a strong handle) and
+    /// lends you the value until it drops (the value is *checked out*: other readers and writers
+    /// of it wait; nothing else does). Otherwise it is [vacant](Entry::Vacant), and *reserves*
+    /// the key: other writes of that key wait until the entry is used or dropped. No lock of the
+    /// dictionary is held while you hold an entry. (Do not use the same key through the
+    /// dictionary while you hold its entry: in the thread-safe flavor that deadlocks, in
+    /// `unsync` it panics.)
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Word(&'static str);
+    ///
+    /// let counts: WeakKeyDictionary<Word, u32> = WeakKeyDictionary::new();
+    /// let words = [Obj::new(Word("a")), Obj::new(Word("b")), Obj::new(Word("a"))];
+    /// for word in &words {
+    ///     *counts.entry(word).or_insert(0).get_mut() += 1;
+    /// }
+    /// assert_eq!(counts.get(&Word("a")), Some(2)); // the first `a` is the key
+    /// assert_eq!(counts.get(&Word("b")), Some(1));
+    /// ```
+    pub fn entry(&self, key: &Obj<K, F>) -> Entry<'_, K, V, S, M, F> {
+        let hash = self.hash(key);
+        self.find_then(key, |state, _, _, found| {
+            if state.reserved(hash) {
+                return Err(WAITS_FOR_RESERVATION);
+            }
+            match found {
+                Some(slot) if Self::busy(state, slot) => Err(WAITS_FOR_CHECKOUT),
+                Some(slot) => match Self::lend(self, state, slot) {
+                    Some(checkout) => Ok(Entry::Occupied(OccupiedEntry::new(checkout))),
+                    // The stored key died just now: its entry is leaving.
+                    None => {
+                        state.reserve(hash);
+                        Ok(Entry::Vacant(VacantEntry::new(self, key.clone(), hash)))
+                    }
+                },
+                None => {
+                    state.reserve(hash);
+                    Ok(Entry::Vacant(VacantEntry::new(self, key.clone(), hash)))
+                }
+            }
+        })
     }
 
     /// Whether `key` has an entry (Python's `key in d`).
@@ -384,18 +567,7 @@ where
     /// assert!(!d.contains_key(&Node(2)));
     /// ```
     pub fn contains_key(&self, key: &K) -> bool {
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let found = self.find_with(key, |table, hash, addr| {
-            table
-                .find(hash, |entry| {
-                    weak_key_matches::<K, M, F>(&entry.key, entry.addr, key, addr, &mut temps)
-                })
-                .is_some()
-        });
-        drop(temps);
-        found
+        self.find_then(key, |_, _, _, found| Ok(found.is_some()))
     }
 
     /// Removes `key`'s entry and returns its value (Python's `d.pop(key)`; `None` where Python
@@ -414,7 +586,17 @@ where
     /// assert_eq!(d.remove(&*node), None);
     /// ```
     pub fn remove(&self, key: &K) -> Option<V> {
-        self.remove_entry(key).map(|(_, value)| value)
+        self.find_then(key, |state, bin, core, found| match found {
+            Some(slot) if Self::busy(state, slot) => Err(WAITS_FOR_CHECKOUT),
+            Some(slot) => {
+                // SAFETY: an indexed entry that is not checked out holds its value; we hold the
+                // lock.
+                let value = unsafe { slot.take_extra() };
+                state.remove(core, slot, bin);
+                Ok(Some(value))
+            }
+            None => Ok(None),
+        })
     }
 
     /// Removes `key`'s entry and returns the stored key object and the value.
@@ -433,27 +615,26 @@ where
     /// assert_eq!(value, 5);
     /// ```
     pub fn remove_entry(&self, key: &K) -> Option<(Obj<K, F>, V)> {
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let removed = self.find_with(key, |table, hash, addr| {
-            table
-                .find_entry(hash, |entry| {
-                    weak_key_matches::<K, M, F>(&entry.key, entry.addr, key, addr, &mut temps)
-                })
-                .ok()
-                .and_then(|found| {
-                    let entry = found.remove().0;
-                    let key = Obj::from_raw_obj(entry.key.upgrade()?);
-                    Some((key, entry))
-                })
+        let removed = self.find_then(key, |state, bin, core, found| match found {
+            Some(slot) if Self::busy(state, slot) => Err(WAITS_FOR_CHECKOUT),
+            Some(slot) => {
+                let stored = slot.upgrade();
+                // SAFETY: an indexed entry that is not checked out holds its value; we hold the
+                // lock.
+                let value = unsafe { slot.take_extra() };
+                state.remove(core, slot, bin);
+                Ok(Some((stored, value)))
+            }
+            None => Ok(None),
         });
-        drop(temps);
-        removed.map(|(key, entry)| (key, entry.value))
+        // If the key died since it matched, its value drops here, after the lock.
+        let (key, value) = removed?;
+        Some((key?, value))
     }
 
     /// Python's `d.setdefault(key, default)`: a clone of the value for `key`, or else `default`,
-    /// stored under `key` and returned (cloned). Atomic.
+    /// stored under `key` and returned (cloned). Atomic (see [`entry`](Self::entry)); the clone is
+    /// made without the lock.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -470,38 +651,13 @@ where
     where
         V: Clone,
     {
-        let hash = self.hash(key);
-        let addr = equivalence::address::<K>(key);
-        // Strong handles taken while comparing; held out here so that, even if an `Eq`
-        // panics, they are dropped after the table lock is released.
-        let mut temps = Vec::new();
-        let (value, unused) = self.inner.table.with(|table| {
-            let found = table.entry(
-                hash,
-                |entry| weak_key_matches::<K, M, F>(&entry.key, entry.addr, key, addr, &mut temps),
-                |entry| entry.hash,
-            );
-            match found {
-                TableEntry::Occupied(found) => (found.get().value.clone(), Some(default)),
-                TableEntry::Vacant(slot) => {
-                    let weak = self.watch(hash, key);
-                    let entry = slot.insert(KeyEntry {
-                        hash,
-                        addr,
-                        key: weak,
-                        value: default,
-                    });
-                    (entry.get().value.clone(), None)
-                }
-            }
-        });
-        drop((unused, temps));
-        value
+        self.entry(key).or_insert(default).get().clone()
     }
 
     /// A clone of the value for `key`, or else of the value `make` returns, stored under `key`.
-    /// `make` runs without the lock held, only when `key` was absent; if another thread inserts
-    /// `key` meanwhile, its value wins.
+    /// `make` runs without the lock, only when `key` has no entry, and only once however many
+    /// threads race for it (the key is reserved meanwhile: see [`entry`](Self::entry)); if it
+    /// panics, a waiting thread tries.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -518,10 +674,56 @@ where
     where
         V: Clone,
     {
-        if let Some(value) = self.get(key) {
-            return value;
+        self.entry(key).or_insert_with(make).get().clone()
+    }
+
+    /// Keeps only the entries for which `keep` returns `true` (as `HashMap::retain`).
+    ///
+    /// `keep` runs without the dictionary's lock, on each entry the dictionary has when `retain`
+    /// starts and whose key is still alive when reached, with its value checked out (see
+    /// [`get_with_mut`](Self::get_with_mut)); an entry it rejects is removed and its value dropped.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
+    ///
+    /// #[derive(Hash, PartialEq, Eq, Weakrefable)]
+    /// struct Node(u8);
+    ///
+    /// let nodes: Vec<_> = (0..4).map(|i| Obj::new(Node(i))).collect();
+    /// let d: WeakKeyDictionary<Node, u32> = nodes.iter().map(|n| (n, u32::from(n.0))).collect();
+    /// d.retain(|node, value| {
+    ///     *value += 10;
+    ///     node.0 % 2 == 0
+    /// });
+    /// assert_eq!(d.len(), 2);
+    /// assert_eq!(d.get(&Node(2)), Some(12));
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&Obj<K, F>, &mut V) -> bool) {
+        let mut walk: Walk<K, V, F, ()> = Walk::new(&self.table);
+        while let Some((key, ())) = walk.next::<Nothing>() {
+            let Some(mut checkout) = self.check_out_object(&key) else {
+                continue;
+            };
+            if !keep(&key, checkout.value_mut()) {
+                drop(checkout.remove());
+            }
         }
-        self.setdefault(key, make())
+    }
+
+    /// Checks out the entry of this very key object, if it has one (no `Eq` runs).
+    fn check_out_object(&self, key: &Obj<K, F>) -> Option<Checkout<'_, K, V, S, M, F>> {
+        let tag = fold(self.hash(key));
+        let addr = equivalence::address::<K>(key);
+        loop {
+            let mut guard = self.table.core().lock();
+            let state = guard.state();
+            let slot = state.find(tag, |slot| slot.value_addr() == addr)?;
+            if !Self::busy(state, slot) {
+                return Self::lend(self, state, slot);
+            }
+            state.register_waiter(WAITS_FOR_CHECKOUT);
+            guard.park();
+        }
     }
 
     /// Removes some entry with a live key and returns it (Python's `d.popitem()`; `None` where
@@ -541,17 +743,21 @@ where
     /// assert!(d.popitem().is_none());
     /// ```
     pub fn popitem(&self) -> Option<(Obj<K, F>, V)> {
-        let (key, entry) = self.inner.table.with(|table| {
-            let (hash, weak, key) = table.iter().find_map(|entry| {
-                let key = Obj::from_raw_obj(entry.key.upgrade()?);
-                Some((entry.hash, entry.key.clone(), key))
-            })?;
-            let found = table
-                .find_entry(hash, |entry| entry.key.ptr_eq(&weak))
-                .ok()?;
-            Some((key, found.remove().0))
+        // Declared before the guard: returned, or (never, since it was found alive) dropped
+        // after the lock.
+        let mut key = None;
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        // Checked-out entries are skipped.
+        let slot = state.find_any(|slot| {
+            key = if !slot.busy() { slot.upgrade() } else { None };
+            key.is_some()
         })?;
-        Some((key, entry.value))
+        // SAFETY: an indexed entry that is not checked out holds its value; we hold the lock.
+        let value = unsafe { slot.take_extra() };
+        state.remove(core, slot, bin);
+        drop(guard);
+        Some((key?, value))
     }
 
     /// Removes every entry (Python's `d.clear()`).
@@ -569,8 +775,7 @@ where
     /// assert!(d.is_empty());
     /// ```
     pub fn clear(&self) {
-        let entries = self.inner.table.with(core::mem::take);
-        drop(entries);
+        self.table.clear();
     }
 
     /// The number of entries (Python's `len(d)`): exact, since an entry leaves the moment its key
@@ -590,7 +795,7 @@ where
     /// assert_eq!(d.len(), 0);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner.table.with(|table| table.len())
+        self.table.core().lock().state().len()
     }
 
     /// Whether the dictionary is empty.
@@ -608,9 +813,11 @@ where
         self.len() == 0
     }
 
-    /// An iterator over `(key, value)` for the live entries (Python's `d.items()`), from a snapshot
-    /// taken under the lock (values cloned then). Keys are upgraded when reached; entries whose key
-    /// died by then are skipped.
+    /// An iterator over `(key, value)` for the live entries (Python's `d.items()`): the entries
+    /// the dictionary has now (entries added later are not seen), each key upgraded and each value
+    /// cloned when reached (under the lock, a batch at a time); entries whose key died by then are
+    /// skipped. It keeps alive only the key it yields; a value checked out when reached is waited
+    /// for.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -628,22 +835,13 @@ where
     where
         V: Clone,
     {
-        let snapshot: Vec<(OwnWeak<K, F>, V)> = self.inner.table.with(|table| {
-            let mut snapshot = Vec::with_capacity(table.len());
-            // Dead entries (removals still queued) are rare: the iterator skips them.
-            snapshot.extend(
-                table
-                    .iter()
-                    .map(|entry| (entry.key.clone(), entry.value.clone())),
-            );
-            snapshot
-        });
         KeyDictIter {
-            snapshot: snapshot.into_iter(),
+            walk: Walk::new(&self.table),
         }
     }
 
-    /// An iterator over the live keys (Python's `d.keys()`), from a snapshot.
+    /// An iterator over the live keys (Python's `d.keys()`), as [`iter`](Self::iter) sees them
+    /// (no value is cloned).
     ///
     /// ```
     /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -657,19 +855,12 @@ where
     /// assert!(Obj::ptr_eq(&d.keys().next().unwrap(), &node));
     /// ```
     pub fn keys(&self) -> impl Iterator<Item = Obj<K, F>> + use<K, V, S, M, F> {
-        let keys: Vec<OwnWeak<K, F>> = self.inner.table.with(|table| {
-            table
-                .iter()
-                .filter(|entry| entry.key.is_alive())
-                .map(|entry| entry.key.clone())
-                .collect()
-        });
-        keys.into_iter()
-            .filter_map(|key| key.upgrade().map(Obj::from_raw_obj))
+        let mut walk: Walk<K, V, F, ()> = Walk::new(&self.table);
+        core::iter::from_fn(move || walk.next::<Nothing>().map(|(key, ())| key))
     }
 
-    /// An iterator over clones of the values of the live entries (Python's `d.values()`), from a
-    /// snapshot.
+    /// An iterator over clones of the values of the live entries (Python's `d.values()`), as
+    /// [`iter`](Self::iter) sees them.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -705,20 +896,71 @@ where
     /// assert!(Obj::ptr_eq(&refs[0].upgrade().unwrap(), &node));
     /// ```
     pub fn keyrefs(&self) -> Vec<WeakRef<K, F>> {
-        self.inner.table.with(|table| {
-            table
-                .iter()
-                .filter(|entry| entry.key.is_alive())
-                .map(|entry| WeakRef {
-                    raw: entry.key.to_raw(),
-                })
-                .collect()
-        })
+        // Declared before the guard, as everything taken under the lock.
+        let mut refs = Vec::new();
+        let mut guard = self.table.core().lock();
+        let state = guard.state();
+        refs.extend(
+            state
+                .slots()
+                .filter(|&slot| slot.is_alive())
+                .map(|slot| WeakRef { raw: slot.handle() }),
+        );
+        drop(guard);
+        refs
     }
 }
 
-/// The iterator of [`WeakKeyDictionary::iter`]: `(key, value)` for each entry of a snapshot whose
-/// key is still alive when reached.
+/// A value lent by its entry (checked out): given back when dropped.
+pub(crate) struct Checkout<'a, K: ?Sized, V, S, M, F: Flavor> {
+    dict: &'a WeakKeyDictionary<K, V, S, M, F>,
+    slot: Slot<K, V, F>,
+    /// The value, until given back (or taken by a removal).
+    value: Option<V>,
+    /// The stored key, kept alive while the value is lent.
+    key: Obj<K, F>,
+    /// Keeps the node, and so the slot, ours until the value is back.
+    _handle: RawWeak<K, F>,
+}
+
+impl<K: ?Sized, V, S, M, F: Flavor> Checkout<'_, K, V, S, M, F> {
+    pub(crate) fn key(&self) -> &Obj<K, F> {
+        &self.key
+    }
+
+    pub(crate) fn value(&self) -> &V {
+        self.value.as_ref().expect("lent until given back")
+    }
+
+    pub(crate) fn value_mut(&mut self) -> &mut V {
+        self.value.as_mut().expect("lent until given back")
+    }
+
+    /// Removes the entry (if it is still there) and takes the value for good.
+    pub(crate) fn remove(mut self) -> V {
+        let value = self.value.take().expect("lent until given back");
+        let mut guard = self.dict.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        if self.slot.indexed() {
+            // The value is out (`MOVED`): the removal takes nothing else.
+            state.remove(core, self.slot, bin);
+        }
+        drop(guard);
+        value
+        // `self` drops here: its check-in gives nothing back, ends the checkout and wakes the
+        // waiters.
+    }
+}
+
+impl<K: ?Sized, V, S, M, F: Flavor> Drop for Checkout<'_, K, V, S, M, F> {
+    fn drop(&mut self) {
+        self.dict.check_in(self.slot, self.value.take());
+        // The handle and the key drop next, with no lock held.
+    }
+}
+
+/// The iterator of [`WeakKeyDictionary::iter`]: `(key, value)` for each entry the dictionary had
+/// when it was made whose key is still alive when reached.
 ///
 /// ```
 /// use weakref_core::{Obj, WeakKeyDictionary, Weakrefable};
@@ -734,36 +976,36 @@ where
 /// assert!(it.next().is_none());
 /// ```
 pub struct KeyDictIter<K: ?Sized, V, F: Flavor = flavor::Sync> {
-    snapshot: std::vec::IntoIter<(OwnWeak<K, F>, V)>,
+    walk: Walk<K, V, F, V>,
 }
 
-// SAFETY: the snapshot holds values and handles to thread-safe weak-reference nodes, which
-// upgrade to `Obj<K, Sync>` on whichever thread iterates: the bounds of a `Vec<(WeakRef<K,
-// Sync>, V)>`, which the iterator held before it held one-word handles.
+// SAFETY: the iterator holds a reference to the dictionary's table (reached under its lock from
+// any thread, and freed on whichever drops the last reference), cloned values, and pointers to
+// thread-safe objects, which it upgrades to `Obj<K, Sync>` on whichever thread iterates: the
+// bounds of a `Vec<(WeakRef<K, Sync>, V)>`, which the iterator once held.
 unsafe impl<K: ?Sized + Send + Sync, V: Send> Send for KeyDictIter<K, V, flavor::Sync> {}
 // SAFETY: as for `Send`; `&KeyDictIter` only reads the remaining length.
 unsafe impl<K: ?Sized + Send + Sync, V: Sync> Sync for KeyDictIter<K, V, flavor::Sync> {}
 
-impl<K: ?Sized, V, F: Flavor> Iterator for KeyDictIter<K, V, F> {
+impl<K: ?Sized, V: Clone, F: Flavor> Iterator for KeyDictIter<K, V, F> {
     type Item = (Obj<K, F>, V);
 
+    #[inline]
     fn next(&mut self) -> Option<(Obj<K, F>, V)> {
-        self.snapshot
-            .by_ref()
-            .find_map(|(key, value)| Some((Obj::from_raw_obj(key.upgrade()?), value)))
+        self.walk.next::<Cloned>()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.snapshot.len()))
+        (0, Some(self.walk.remaining()))
     }
 }
 
-impl<K: ?Sized, V, F: Flavor> FusedIterator for KeyDictIter<K, V, F> {}
+impl<K: ?Sized, V: Clone, F: Flavor> FusedIterator for KeyDictIter<K, V, F> {}
 
 impl<K: ?Sized, V, F: Flavor> fmt::Debug for KeyDictIter<K, V, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyDictIter")
-            .field("remaining", &self.snapshot.len())
+            .field("remaining", &self.walk.remaining())
             .finish()
     }
 }
@@ -791,7 +1033,7 @@ where
     /// An independent copy (Python's `d.copy()`): the same key objects, cloned values, each entry
     /// with its own weak reference.
     fn clone(&self) -> Self {
-        let copy = Self::with_hasher(self.inner.hasher.clone());
+        let copy = Self::with_hasher(self.table.hasher.clone());
         for (key, value) in self.iter() {
             copy.insert(&key, value);
         }
@@ -866,7 +1108,7 @@ where
     type Item = (Obj<K, F>, V);
     type IntoIter = KeyDictIter<K, V, F>;
 
-    /// The live entries, from a snapshot (see [`WeakKeyDictionary::iter`]).
+    /// The live entries (see [`WeakKeyDictionary::iter`]).
     fn into_iter(self) -> KeyDictIter<K, V, F> {
         self.iter()
     }
@@ -882,7 +1124,7 @@ where
     /// Whether both map the same live keys to equal values (Python's `Mapping.__eq__`), from a
     /// snapshot of each.
     fn eq(&self, other: &Self) -> bool {
-        if Shared::ptr_eq(&self.inner, &other.inner) {
+        if self.table.ptr_eq(&other.table) {
             return true;
         }
         let mine: Vec<(Obj<K, F>, V)> = self.iter().collect();
@@ -945,12 +1187,12 @@ where
 /// Entry sizes on 64-bit targets: what the benchmark's bytes per entry are made of.
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
-    use super::KeyEntry;
+    use super::super::table::SlabNode;
     use crate::flavor::{Sync, Unsync};
 
     #[test]
-    fn an_entry_is_its_hash_address_one_word_handle_and_value() {
-        assert_eq!(size_of::<KeyEntry<u8, u64, Sync>>(), 32);
-        assert_eq!(size_of::<KeyEntry<dyn core::any::Any, u64, Unsync>>(), 32);
+    fn an_entry_is_its_object_pointer_node_and_value() {
+        assert_eq!(size_of::<SlabNode<u8, u64, Sync>>(), 48);
+        assert_eq!(size_of::<SlabNode<dyn core::any::Any, u64, Unsync>>(), 56);
     }
 }

@@ -6,42 +6,44 @@ use core::hash::{BuildHasher, Hash};
 use core::iter::FusedIterator;
 use core::ops::{BitOr, BitOrAssign, Deref};
 use std::hash::RandomState;
-
-use hashbrown::hash_table::Entry as TableEntry;
+use std::panic::{RefUnwindSafe, UnwindSafe};
 
 use super::equivalence::{self, ByValue, Hashable};
-use super::table::{self, Table};
+use super::table::{Bin, Core, Probe, Slot, State, TableRef, fold};
+use super::value_entry::{Entry, OccupiedEntry, VacantEntry};
+use super::walk::{Cloned, Nothing, Walk};
 use crate::Weakrefable;
-use crate::flavor::{self, Flavor, SendIf, Shared, SyncIf};
+use crate::flavor::{self, Flavor, SendIf, SyncIf};
 use crate::obj::Obj;
-use crate::raw::{Kind, OwnWeak, RawWeak};
 use crate::weakref::WeakRef;
-
-/// One entry: the key, and the value watched through a weak reference whose callback removes the
-/// entry.
-struct ValueEntry<K, V: ?Sized, F: Flavor> {
-    hash: u64,
-    key: K,
-    value: OwnWeak<V, F>,
-}
-
-impl<K, V: ?Sized, F: Flavor> table::Entry for ValueEntry<K, V, F> {
-    type Weak = RawWeak<V, F>;
-
-    fn holds(&self, weak: &RawWeak<V, F>) -> bool {
-        self.value.holds(weak)
-    }
-}
 
 /// Whether two owned keys are equal (`Eq`, through `Hashable`).
 fn same_owned_key<K: Hashable>(a: &K, b: &K) -> bool {
     equivalence::same_key::<ByValue, K>(a, b)
 }
 
-/// What a dictionary's handles and its entries' callbacks share.
-struct ValueDictInner<K, V: ?Sized, S, F: Flavor> {
-    table: Table<ValueEntry<K, V, F>, F>,
-    hasher: S,
+/// The key of an indexed node, found under the lock. A dictionary's indexed node always holds
+/// its key: keys are moved out of nodes only in the critical section that removes them from the
+/// index (`remove_entry`, `popitem`), and swapped, never lent.
+fn key_of<K, V: ?Sized, F: Flavor>(slot: &Slot<V, K, F>) -> &K {
+    // SAFETY: as above; the callers hold the lock while they use the key (within a lookup).
+    unsafe { slot.extra() }
+}
+
+/// What a waiting writer of the single-threaded flavor says.
+pub(crate) const WAITS_FOR_RESERVATION: &str = "a weak collection was written to, for a key \
+     that a vacant entry of the same thread reserves (the entry, or `get_or_insert_with`'s \
+     constructor, is still running): use the entry to insert";
+
+/// How [`WeakValueDictionary::write`] treats a key that has a live value.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Write {
+    /// Replaces it (`insert`).
+    Replace,
+    /// Keeps it (`setdefault`).
+    IfAbsent,
+    /// Replaces it, ending the caller's own reservation of the key (a vacant entry's insert).
+    Reserved,
 }
 
 /// A dictionary whose values are held weakly: Python's `weakref.WeakValueDictionary`.
@@ -80,10 +82,16 @@ struct ValueDictInner<K, V: ?Sized, S, F: Flavor> {
 ///
 /// * Re-inserting a key replaces the value and keeps the original key object, as a dict does. The
 ///   death of a replaced value never removes the new entry.
-/// * Iteration ([`iter`](Self::iter), [`keys`](Self::keys), [`values`](Self::values)) works on a
-///   snapshot of the entries taken under the lock: entries dying, being removed or added meanwhile
-///   never disturb it. Values are upgraded as they are reached, so an entry that dies before it is
-///   reached is skipped.
+/// * Iteration ([`iter`](Self::iter), [`keys`](Self::keys), [`values`](Self::values)) sees the
+///   entries the dictionary had when it started: entries added later are not seen, and entries
+///   removed later still are (unless their key was handed back by
+///   [`remove_entry`](Self::remove_entry) or [`popitem`](Self::popitem)). Values are upgraded as
+///   they are reached, so an entry that dies before it is reached is skipped, and the iterator
+///   keeps alive only the value it yields.
+/// * [`entry`](Self::entry) reserves a vacant key: other threads' writes of that key wait until
+///   the entry is used or dropped, which makes
+///   [`get_or_insert_with`](Self::get_or_insert_with) build a missing value once however many
+///   threads race for it.
 /// * Order is unspecified (CPython keeps insertion order; a hash table does not).
 /// * Each entry holds one weak reference with a callback
 ///   ([`getweakrefcount`](crate::getweakrefcount) counts it). The callback holds only a weak
@@ -91,9 +99,10 @@ struct ValueDictInner<K, V: ?Sized, S, F: Flavor> {
 ///
 /// # User code under the lock
 ///
-/// The keys' `Eq` and (for snapshots, copies and comparisons) `Clone` run under the dictionary's
-/// lock; they must not use the same dictionary (in the thread-safe flavor that deadlocks, in
-/// `unsync` it panics). Keys are hashed outside the lock. Nothing is dropped under the lock: values
+/// The keys' `Eq` (and `Borrow`) and, for iteration, copies and comparisons, their `Clone` run
+/// under the dictionary's lock; they must not use the same dictionary (in the thread-safe flavor
+/// that deadlocks, in `unsync` it panics). Keys are hashed outside the lock, and constructors
+/// (`get_or_insert_with`, the entry API) run without it. Nothing is dropped under the lock: values
 /// may die, and their callbacks, or other threads, may use the dictionary freely.
 ///
 /// # Flavors and trait objects
@@ -127,26 +136,30 @@ struct ValueDictInner<K, V: ?Sized, S, F: Flavor> {
 /// assert!(plugins.is_empty());
 /// ```
 pub struct WeakValueDictionary<K, V: ?Sized, S = RandomState, F: Flavor = flavor::Sync> {
-    inner: F::Shared<ValueDictInner<K, V, S, F>>,
+    pub(crate) table: TableRef<V, K, S, F>,
 }
 
-// SAFETY: the state is shared, through an `Arc`, by the handles and by the entries' removal
-// callbacks, which run on whichever thread a value dies on and may drop the state there. Keys
-// are only reached under the table's `Mutex` and may be dropped on any thread (`K: Send`).
-// Each entry's weak reference is a thread-safe node (atomic counts, locked list) that upgrades
-// to an `Obj<V, Sync>` on any thread, as a `WeakRef<V, Sync>` does (`V: Send + Sync`). The
-// callbacks capture only a `sync::Weak` of the state and a hash. The hasher is used through
+// SAFETY: the table is shared by the dictionary and by its nodes, which deaths and last handles
+// reach on any thread (and may free the table there, once the dictionary is gone). Keys are only
+// reached under the table's lock and may be dropped on any thread (`K: Send`). Each entry is a
+// thread-safe weak-reference node (atomic counts, locked list) that upgrades to an `Obj<V, Sync>`
+// on any thread, as a `WeakRef<V, Sync>` does (`V: Send + Sync`). The hasher is used through
 // `&self` from every thread and dropped on any (`S: Send + Sync`). These are the bounds the
 // fields' auto traits gave when the entries held `WeakRef`s.
 unsafe impl<K: Send, V: ?Sized + Send + Sync, S: Send + Sync> Send
     for WeakValueDictionary<K, V, S, flavor::Sync>
 {
 }
-// SAFETY: as for `Send`: every method takes `&self`, and the table is behind a `Mutex`.
+// SAFETY: as for `Send`: every method takes `&self`, and the table is behind its lock.
 unsafe impl<K: Send, V: ?Sized + Send + Sync, S: Send + Sync> Sync
     for WeakValueDictionary<K, V, S, flavor::Sync>
 {
 }
+
+// A panic never leaves the table inconsistent (see "Nothing dropped under the lock" in
+// `table.rs`), as the `Mutex` it once was promised: what a thread-safe `Arc<Mutex<..>>` was.
+impl<K, V: ?Sized, S: RefUnwindSafe> UnwindSafe for WeakValueDictionary<K, V, S, flavor::Sync> {}
+impl<K, V: ?Sized, S: RefUnwindSafe> RefUnwindSafe for WeakValueDictionary<K, V, S, flavor::Sync> {}
 
 impl<K, V: ?Sized, S, F: Flavor> WeakValueDictionary<K, V, S, F> {
     /// An empty dictionary with room for `capacity` entries, hashing with `hasher`: the body of
@@ -154,11 +167,15 @@ impl<K, V: ?Sized, S, F: Flavor> WeakValueDictionary<K, V, S, F> {
     /// hasher of `new`, is `Send + Sync`).
     fn build(capacity: usize, hasher: S) -> Self {
         Self {
-            inner: Shared::new(ValueDictInner {
-                table: Table::with_capacity(capacity),
-                hasher,
-            }),
+            table: TableRef::new(capacity, hasher),
         }
+    }
+
+    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's).
+    pub(crate) fn unreserve(&self, hash: u64) {
+        let mut guard = self.table.core().lock();
+        let (state, bin, _) = guard.parts();
+        state.unreserve(hash, bin);
     }
 }
 
@@ -238,39 +255,91 @@ where
         Self::build(capacity, hasher)
     }
 
-    /// The weak reference of a new entry for `value` under `hash`: its callback removes that entry,
-    /// if the dictionary still exists and still holds it.
-    fn watch(&self, hash: u64, value: &Obj<V, F>) -> OwnWeak<V, F> {
-        let inner = Shared::downgrade(&self.inner);
-        OwnWeak::with_callback(
-            &value.raw,
-            Kind::CallbackRef,
-            move |dead: &RawWeak<V, F>| {
-                if let Some(inner) = <F::Shared<ValueDictInner<K, V, S, F>>>::upgrade(&inner) {
-                    inner.table.remove_dead(hash, dead);
-                }
-            },
-        )
-    }
-
     fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
-        self.inner.hasher.hash_one(key)
+        self.table.hasher.hash_one(key)
     }
 
     /// The hash of an owned key (`K: Hashable` is `Hash + Eq`, seen through the trait that gives
     /// the unhashable-type error).
-    fn hash_key(&self, key: &K) -> u64 {
-        equivalence::hash_key::<ByValue, K, S>(key, &self.inner.hasher)
+    pub(crate) fn hash_key(&self, key: &K) -> u64 {
+        equivalence::hash_key::<ByValue, K, S>(key, &self.table.hasher)
     }
 
     /// The live value under an owned key.
     fn get_by_key(&self, key: &K) -> Option<Obj<V, F>> {
-        let hash = self.hash_key(key);
-        self.inner.table.with(|table| {
-            table
-                .find(hash, |entry| same_owned_key(&entry.key, key))
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
-        })
+        let tag = fold(self.hash_key(key));
+        let mut guard = self.table.core().lock();
+        let state = guard.state();
+        let slot = state.find(tag, |slot| same_owned_key(key_of(&slot), key))?;
+        slot.upgrade()
+    }
+
+    /// The live value under the key `key` borrows as, and its slot, under the lock.
+    fn find<Q>(
+        &self,
+        key: &Q,
+        then: impl FnOnce(&mut State<V, K, F>, &mut Bin<V, K, F>, &Core<V, K, F>, Option<Slot<V, K, F>>),
+    ) where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let tag = fold(self.hash(key));
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        let found = state.find(tag, |slot| key_of(&slot).borrow() == key);
+        then(state, bin, core, found);
+        // The guard drops here: the lock is released, then what `then` removed is dropped.
+    }
+
+    /// Stores `value` under `key` (whose hash is `hash`), as `mode` says; returns the live value
+    /// the key had (kept, with `IfAbsent`, or replaced). A replaced entry's key object stays the
+    /// key (the new entry takes it over); the key given is then dropped, after the lock.
+    pub(crate) fn write(
+        &self,
+        key: K,
+        hash: u64,
+        value: &Obj<V, F>,
+        mode: Write,
+    ) -> Option<Obj<V, F>> {
+        let tag = fold(hash);
+        // Out here until stored: if a key's `Eq` panics, it is dropped after the lock.
+        let mut key = Some(key);
+        loop {
+            let mut guard = self.table.core().lock();
+            let (state, bin, core) = guard.parts();
+            if mode == Write::Reserved {
+                state.unreserve(hash, bin);
+            } else if state.reserved(hash) {
+                // A vacant entry (another thread's constructor) has the key: wait for it.
+                state.register_waiter(WAITS_FOR_RESERVATION);
+                guard.park();
+                continue;
+            }
+            let probe = key.as_ref().expect("taken only when stored");
+            let old = match state.probe(tag, |slot| same_owned_key(key_of(&slot), probe)) {
+                Probe::Found(old) => old,
+                Probe::Vacant(vacancy) => {
+                    vacancy.insert(core, &value.raw, key.take().expect("still here"), 0);
+                    return None;
+                }
+            };
+            let previous = old.upgrade();
+            if let Some(live) = &previous {
+                if mode == Write::IfAbsent || Obj::ptr_eq(live, value) {
+                    // Kept (or already `value`): the entry stays as it is.
+                    return previous;
+                }
+            }
+            // Replaced (or dead, its removal still pending): a new entry for `value` takes the
+            // original key object over; the old entry, which iterators may still read, gets the
+            // key given (equal to it) and leaves, its pending removal finding nothing.
+            let mut original = key.take().expect("still here");
+            // SAFETY: the old node is indexed, so it holds its key; we hold the lock.
+            core::mem::swap(unsafe { old.extra_mut() }, &mut original);
+            state.remove(core, old, bin);
+            state.insert(core, &value.raw, tag, original, 0);
+            return previous;
+        }
     }
 
     /// Maps `key` to `value` (Python's `d[key] = value`); returns the previous value if it was
@@ -293,35 +362,7 @@ where
     /// ```
     pub fn insert(&self, key: K, value: &Obj<V, F>) -> Option<Obj<V, F>> {
         let hash = self.hash_key(&key);
-        // The key and the new reference stay out here until stored, so that if a key's
-        // `Eq` panics they are dropped after the table lock is released.
-        let mut unstored = Some((key, self.watch(hash, value)));
-        let (previous, garbage) = self.inner.table.with(|table| {
-            let (key, _) = unstored.as_ref().expect("taken only below");
-            match table.entry(
-                hash,
-                |entry| same_owned_key(&entry.key, key),
-                |entry| entry.hash,
-            ) {
-                TableEntry::Occupied(mut found) => {
-                    // The first key stays; the new one is dropped after the lock.
-                    let (key, weak) = unstored.take().expect("still here");
-                    let old = core::mem::replace(&mut found.get_mut().value, weak);
-                    (old.upgrade().map(Obj::from_raw_obj), Some((old, key)))
-                }
-                TableEntry::Vacant(slot) => {
-                    let (key, weak) = unstored.take().expect("still here");
-                    slot.insert(ValueEntry {
-                        hash,
-                        key,
-                        value: weak,
-                    });
-                    (None, None)
-                }
-            }
-        });
-        drop((garbage, unstored));
-        previous
+        self.write(key, hash, value, Write::Replace)
     }
 
     /// Inserts every `(key, value)` pair, values given as `Obj` or `&Obj` (Python's
@@ -372,12 +413,14 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(key);
-        self.inner.table.with(|table| {
-            table
-                .find(hash, |entry| entry.key.borrow() == key)
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
-        })
+        let tag = fold(self.hash(key));
+        // Nothing is taken out: the lock without a bin. (The strong handle is made under the
+        // lock and returned after it is released; a key's `Eq` that panics leaves nothing.)
+        let mut guard = self.table.core().lock_bare();
+        guard
+            .state()
+            .find(tag, |slot| key_of(&slot).borrow() == key)
+            .and_then(|slot| slot.upgrade())
     }
 
     /// Whether `key` maps to a live value (Python's `key in d`).
@@ -400,12 +443,12 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(key);
-        self.inner.table.with(|table| {
-            table
-                .find(hash, |entry| entry.key.borrow() == key)
-                .is_some_and(|entry| entry.value.is_alive())
-        })
+        let tag = fold(self.hash(key));
+        let mut guard = self.table.core().lock_bare();
+        guard
+            .state()
+            .find(tag, |slot| key_of(&slot).borrow() == key)
+            .is_some_and(|slot| slot.is_alive())
     }
 
     /// Removes `key`'s entry and returns its value if it was alive (Python's `d.pop(key)`; `None`
@@ -428,7 +471,17 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        self.remove_entry(key).map(|(_, value)| value)
+        // Declared before the lock is taken, so that it drops after: it may be the last handle.
+        let mut value = None;
+        self.find(key, |state, bin, core, found| {
+            if let Some(slot) = found {
+                value = slot.upgrade();
+                // The key stays in the node (for iterators that may still yield the entry) and
+                // is dropped with it.
+                state.remove(core, slot, bin);
+            }
+        });
+        value
     }
 
     /// Removes `key`'s entry and returns the stored key and the value, if the value was alive.
@@ -450,17 +503,19 @@ where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        let hash = self.hash(key);
-        let removed = self.inner.table.with(|table| {
-            let found = table
-                .find_entry(hash, |entry| entry.key.borrow() == key)
-                .ok()?;
-            let entry = found.remove().0;
-            let value = entry.value.upgrade().map(Obj::from_raw_obj);
-            Some((entry, value))
+        let mut removed = None;
+        self.find(key, |state, bin, core, found| {
+            if let Some(slot) = found {
+                let value = slot.upgrade();
+                // SAFETY: an indexed node holds its key; we hold the lock.
+                let key = unsafe { slot.take_extra() };
+                state.remove(core, slot, bin);
+                removed = Some((key, value));
+            }
         });
-        let (entry, value) = removed?;
-        Some((entry.key, value?))
+        // Without a live value, the key drops here, after the lock.
+        let (key, value) = removed?;
+        Some((key, value?))
     }
 
     /// Python's `d.setdefault(key, default)`: the live value under `key`, or else `default`, stored
@@ -482,49 +537,19 @@ where
     /// ```
     pub fn setdefault(&self, key: K, default: &Obj<V, F>) -> Obj<V, F> {
         let hash = self.hash_key(&key);
-        // As in `insert`: out here until stored, dropped after the lock on every path.
-        let mut unstored = Some((key, self.watch(hash, default)));
-        let (existing, garbage) = self.inner.table.with(|table| {
-            let (key, _) = unstored.as_ref().expect("taken only below");
-            match table.entry(
-                hash,
-                |entry| same_owned_key(&entry.key, key),
-                |entry| entry.hash,
-            ) {
-                TableEntry::Occupied(mut found) => {
-                    let entry = found.get_mut();
-                    match entry.value.upgrade().map(Obj::from_raw_obj) {
-                        Some(live) => (Some(live), None),
-                        None => {
-                            // Dead, its removal still pending: replace it. The
-                            // pending removal then finds no entry holding its
-                            // reference and does nothing.
-                            let (key, weak) = unstored.take().expect("still here");
-                            let dead = core::mem::replace(&mut entry.value, weak);
-                            (None, Some((dead, key)))
-                        }
-                    }
-                }
-                TableEntry::Vacant(slot) => {
-                    let (key, weak) = unstored.take().expect("still here");
-                    slot.insert(ValueEntry {
-                        hash,
-                        key,
-                        value: weak,
-                    });
-                    (None, None)
-                }
-            }
-        });
-        drop((garbage, unstored));
-        existing.unwrap_or_else(|| default.clone())
+        self.write(key, hash, default, Write::IfAbsent)
+            .unwrap_or_else(|| default.clone())
     }
 
-    /// The live value under `key`, or else the value `make` returns, stored under `key`.
+    /// The live value under `key`, or else the value `make` returns, stored under `key`: Python's
+    /// `setdefault` with a default built only when needed.
     ///
-    /// `make` runs without the lock held, only when no live value was found. If another thread
-    /// stores a live value for `key` meanwhile, that value wins and is returned; the one `make`
-    /// built is dropped (as with [`setdefault`](Self::setdefault), the result is never dead).
+    /// `make` runs without the dictionary's lock, only when no live value was found, and only
+    /// once however many threads race for the same key: while it runs the key is reserved
+    /// ([`entry`](Self::entry)), and the others wait for its value, then return it. Other keys
+    /// are not held up. If `make` panics, the reservation ends and a waiting thread builds the
+    /// value instead. (`make` must not write to the same key: in the thread-safe flavor that
+    /// deadlocks, in `unsync` it panics.)
     ///
     /// ```
     /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
@@ -538,17 +563,99 @@ where
     /// assert!(Obj::ptr_eq(&img, &again));
     /// ```
     pub fn get_or_insert_with(&self, key: K, make: impl FnOnce() -> Obj<V, F>) -> Obj<V, F> {
+        self.entry(key).or_insert_with(make)
+    }
+
+    /// The entry of `key`, to read, insert or remove in place (as `HashMap::entry`).
+    ///
+    /// An entry is [occupied](Entry::Occupied) when `key` maps to a live value: the entry holds
+    /// that value (a strong handle), so it cannot die while you hold the entry. A key whose value
+    /// died (even before its removal ran) is [vacant](Entry::Vacant). A vacant entry *reserves*
+    /// the key until it is used or dropped: other threads' writes of that key (`insert`,
+    /// `setdefault`, `entry`, `get_or_insert_with`) wait for it, so that what you insert is not
+    /// raced; reads (`get`, `contains_key`, iteration) see the key as absent meanwhile. No lock of
+    /// the dictionary is held while you hold an entry: other keys are not held up. (The thread
+    /// holding a vacant entry must not write the same key other than through it: in the
+    /// thread-safe flavor that deadlocks, in `unsync` it panics.)
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
+    /// use weakref_core::collections::value_entry::Entry;
+    ///
+    /// #[derive(Weakrefable)]
+    /// struct Image(&'static str);
+    ///
+    /// let cache = WeakValueDictionary::new();
+    /// let logo = match cache.entry("logo") {
+    ///     Entry::Occupied(entry) => entry.into_value(),
+    ///     Entry::Vacant(entry) => entry.insert(&Obj::new(Image("logo.png"))),
+    /// };
+    /// // The cache holds it weakly: only `logo` keeps it alive.
+    /// assert_eq!(cache.entry("logo").or_insert_with(|| unreachable!()).0, "logo.png");
+    /// drop(logo);
+    /// assert!(matches!(cache.entry("logo"), Entry::Vacant(_)));
+    /// ```
+    pub fn entry(&self, key: K) -> Entry<'_, K, V, S, F> {
         let hash = self.hash_key(&key);
-        let existing = self.inner.table.with(|table| {
-            table
-                .find(hash, |entry| same_owned_key(&entry.key, &key))
-                .and_then(|entry| entry.value.upgrade().map(Obj::from_raw_obj))
-        });
-        if let Some(existing) = existing {
-            return existing;
+        let tag = fold(hash);
+        loop {
+            let mut guard = self.table.core().lock();
+            let state = guard.state();
+            if state.reserved(hash) {
+                state.register_waiter(WAITS_FOR_RESERVATION);
+                guard.park();
+                continue;
+            }
+            let found = state.find(tag, |slot| same_owned_key(key_of(&slot), &key));
+            if let Some(value) = found.and_then(|slot| slot.upgrade()) {
+                drop(guard);
+                return Entry::Occupied(OccupiedEntry::new(self, key, value));
+            }
+            state.reserve(hash);
+            drop(guard);
+            return Entry::Vacant(VacantEntry::new(self, key, hash));
         }
-        let value = make();
-        self.setdefault(key, &value)
+    }
+
+    /// Keeps only the entries for which `keep` returns `true` (as `HashMap::retain`).
+    ///
+    /// `keep` runs without the dictionary's lock, on each entry the dictionary has when `retain`
+    /// starts and whose value is still alive when reached (it gets a clone of the key, and may use
+    /// the dictionary); an entry it rejects is removed if its key still maps to that value.
+    ///
+    /// ```
+    /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
+    ///
+    /// #[derive(Weakrefable)]
+    /// struct Image(u8);
+    ///
+    /// let imgs: Vec<_> = (0..4).map(|i| Obj::new(Image(i))).collect();
+    /// let d: WeakValueDictionary<u8, Image> = imgs.iter().map(|img| (img.0, img)).collect();
+    /// d.retain(|key, img| *key < 2 && img.0 < 2);
+    /// assert_eq!(d.len(), 2);
+    /// ```
+    pub fn retain(&self, mut keep: impl FnMut(&K, &Obj<V, F>) -> bool)
+    where
+        K: Clone,
+    {
+        for (key, value) in self.iter() {
+            if !keep(&key, &value) {
+                self.remove_if_value(&key, &value);
+            }
+        }
+    }
+
+    /// Removes `key`'s entry if it maps to `value` (this very object).
+    pub(crate) fn remove_if_value(&self, key: &K, value: &Obj<V, F>) {
+        let tag = fold(self.hash_key(key));
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        let found = state.find(tag, |slot| same_owned_key(key_of(&slot), key));
+        if let Some(slot) = found {
+            if core::ptr::addr_eq(slot.obj().as_ptr(), value.raw.inner().as_ptr()) {
+                state.remove(core, slot, bin);
+            }
+        }
     }
 
     /// Removes some entry with a live value and returns it (Python's `d.popitem()`; `None` where
@@ -569,17 +676,20 @@ where
     /// assert!(d.popitem().is_none());
     /// ```
     pub fn popitem(&self) -> Option<(K, Obj<V, F>)> {
-        let (entry, value) = self.inner.table.with(|table| {
-            let (hash, weak, value) = table.iter().find_map(|entry| {
-                let value = entry.value.upgrade().map(Obj::from_raw_obj)?;
-                Some((entry.hash, entry.value.clone(), value))
-            })?;
-            let found = table
-                .find_entry(hash, |entry| entry.value.ptr_eq(&weak))
-                .ok()?;
-            Some((found.remove().0, value))
+        // Declared before the guard: returned, or (never, since it was found alive) dropped
+        // after the lock.
+        let mut value = None;
+        let mut guard = self.table.core().lock();
+        let (state, bin, core) = guard.parts();
+        let slot = state.find_any(|slot| {
+            value = slot.upgrade();
+            value.is_some()
         })?;
-        Some((entry.key, value))
+        // SAFETY: an indexed node holds its key; we hold the lock.
+        let key = unsafe { slot.take_extra() };
+        state.remove(core, slot, bin);
+        drop(guard);
+        Some((key, value?))
     }
 
     /// Removes every entry (Python's `d.clear()`).
@@ -597,8 +707,7 @@ where
     /// assert!(d.is_empty());
     /// ```
     pub fn clear(&self) {
-        let entries = self.inner.table.with(core::mem::take);
-        drop(entries);
+        self.table.clear();
     }
 
     /// The number of entries (Python's `len(d)`): exact, since an entry leaves the moment its value
@@ -619,7 +728,7 @@ where
     /// assert_eq!(d.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.inner.table.with(|table| table.len())
+        self.table.core().lock().state().len()
     }
 
     /// Whether the dictionary is empty (Python's `not d`).
@@ -637,29 +746,13 @@ where
         self.len() == 0
     }
 
-    /// The keys and weak references of the live entries, taken under the lock.
-    fn snapshot(&self) -> Vec<(K, OwnWeak<V, F>)>
-    where
-        K: Clone,
-    {
-        self.inner.table.with(|table| {
-            let mut snapshot = Vec::with_capacity(table.len());
-            // Dead entries (removals still queued) are rare: the consumers of the
-            // snapshot skip them, which spares a look at every referent here.
-            snapshot.extend(
-                table
-                    .iter()
-                    .map(|entry| (entry.key.clone(), entry.value.clone())),
-            );
-            snapshot
-        })
-    }
-
     /// An iterator over `(key, value)` for the live entries (Python's `d.items()`).
     ///
-    /// It works on a snapshot: changes to the dictionary after this call are not seen, and never
-    /// disturb it. Each value is upgraded when reached; entries whose value died by then are
-    /// skipped. A yielded value is yours: it stays alive while you hold it.
+    /// It sees the entries the dictionary has now: entries added later are not seen, entries
+    /// removed later still are (unless their key was handed back), and changes never disturb it.
+    /// Each value is upgraded when reached; entries whose value died by then are skipped. A
+    /// yielded value is yours: it stays alive while you hold it, and the iterator holds no other.
+    /// Keys are cloned (under the lock) a batch at a time, as they are reached.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
@@ -681,12 +774,12 @@ where
         K: Clone,
     {
         ValueDictIter {
-            snapshot: self.snapshot().into_iter(),
+            walk: Walk::new(&self.table),
         }
     }
 
-    /// An iterator over the keys of the live entries (Python's `d.keys()`), from a snapshot as for
-    /// [`iter`](Self::iter).
+    /// An iterator over the keys of the live entries (Python's `d.keys()`), as [`iter`](Self::iter)
+    /// sees them.
     ///
     /// ```
     /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
@@ -703,13 +796,11 @@ where
     where
         K: Clone,
     {
-        self.snapshot()
-            .into_iter()
-            .filter_map(|(key, value)| value.is_alive().then_some(key))
+        self.iter().map(|(key, _)| key)
     }
 
-    /// An iterator over the live values (Python's `d.values()`), from a snapshot as for
-    /// [`iter`](Self::iter).
+    /// An iterator over the live values (Python's `d.values()`), as [`iter`](Self::iter) sees
+    /// them (no key is cloned).
     ///
     /// ```
     /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
@@ -723,12 +814,8 @@ where
     /// assert_eq!(d.values().map(|v| v.0).collect::<Vec<_>>(), [9]);
     /// ```
     pub fn values(&self) -> impl Iterator<Item = Obj<V, F>> + use<K, V, S, F> {
-        let refs: Vec<OwnWeak<V, F>> = self
-            .inner
-            .table
-            .with(|table| table.iter().map(|entry| entry.value.clone()).collect());
-        refs.into_iter()
-            .filter_map(|value| value.upgrade().map(Obj::from_raw_obj))
+        let mut walk: Walk<V, K, F, ()> = Walk::new(&self.table);
+        core::iter::from_fn(move || walk.next::<Nothing>().map(|(value, ())| value))
     }
 
     /// Handles to the entries' weak references, each carrying its key (Python's `d.valuerefs()`, a
@@ -756,21 +843,24 @@ where
     where
         K: Clone,
     {
-        self.inner.table.with(|table| {
-            let mut refs = Vec::with_capacity(table.len());
-            refs.extend(table.iter().map(|entry| KeyedRef {
-                key: entry.key.clone(),
-                weak: WeakRef {
-                    raw: entry.value.to_raw(),
-                },
-            }));
-            refs
-        })
+        // Declared before the guard: if a key's `Clone` panics midway, the clones made so far
+        // are dropped after the lock is released.
+        let mut refs = Vec::new();
+        let mut guard = self.table.core().lock();
+        let state = guard.state();
+        refs.reserve_exact(state.len());
+        refs.extend(state.slots().map(|slot| KeyedRef {
+            // SAFETY: an indexed node holds its key; we hold the lock.
+            key: key_of(&slot).clone(),
+            weak: WeakRef { raw: slot.handle() },
+        }));
+        drop(guard);
+        refs
     }
 }
 
-/// The iterator of [`WeakValueDictionary::iter`]: `(key, value)` for each entry of a snapshot whose
-/// value is still alive when reached.
+/// The iterator of [`WeakValueDictionary::iter`]: `(key, value)` for each entry the dictionary had
+/// when it was made whose value is still alive when reached.
 ///
 /// ```
 /// use weakref_core::{Obj, WeakValueDictionary, Weakrefable};
@@ -789,36 +879,36 @@ where
 /// assert_eq!(d.len(), 1);
 /// ```
 pub struct ValueDictIter<K, V: ?Sized, F: Flavor = flavor::Sync> {
-    snapshot: std::vec::IntoIter<(K, OwnWeak<V, F>)>,
+    walk: Walk<V, K, F, K>,
 }
 
-// SAFETY: the snapshot holds keys and handles to thread-safe weak-reference nodes, which
-// upgrade to `Obj<V, Sync>` on whichever thread iterates: the bounds of a `Vec<(K,
-// WeakRef<V, Sync>)>`, which the iterator held before it held one-word handles.
+// SAFETY: the iterator holds a reference to the dictionary's table (reached under its lock from
+// any thread, and freed on whichever drops the last reference), cloned keys, and pointers to
+// thread-safe objects, which it upgrades to `Obj<V, Sync>` on whichever thread iterates: the
+// bounds of a `Vec<(K, WeakRef<V, Sync>)>`, which the iterator once held.
 unsafe impl<K: Send, V: ?Sized + Send + Sync> Send for ValueDictIter<K, V, flavor::Sync> {}
 // SAFETY: as for `Send`; `&ValueDictIter` only reads the remaining length.
 unsafe impl<K: Sync, V: ?Sized + Send + Sync> Sync for ValueDictIter<K, V, flavor::Sync> {}
 
-impl<K, V: ?Sized, F: Flavor> Iterator for ValueDictIter<K, V, F> {
+impl<K: Clone, V: ?Sized, F: Flavor> Iterator for ValueDictIter<K, V, F> {
     type Item = (K, Obj<V, F>);
 
+    #[inline]
     fn next(&mut self) -> Option<(K, Obj<V, F>)> {
-        self.snapshot
-            .by_ref()
-            .find_map(|(key, value)| Some((key, value.upgrade().map(Obj::from_raw_obj)?)))
+        self.walk.next::<Cloned>().map(|(value, key)| (key, value))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.snapshot.len()))
+        (0, Some(self.walk.remaining()))
     }
 }
 
-impl<K, V: ?Sized, F: Flavor> FusedIterator for ValueDictIter<K, V, F> {}
+impl<K: Clone, V: ?Sized, F: Flavor> FusedIterator for ValueDictIter<K, V, F> {}
 
-impl<K: fmt::Debug, V: ?Sized, F: Flavor> fmt::Debug for ValueDictIter<K, V, F> {
+impl<K, V: ?Sized, F: Flavor> fmt::Debug for ValueDictIter<K, V, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueDictIter")
-            .field("remaining", &self.snapshot.len())
+            .field("remaining", &self.walk.remaining())
             .finish()
     }
 }
@@ -951,7 +1041,7 @@ where
     /// entry with its own weak reference, so entries of the copy die independently of the
     /// original's (and of its removals).
     fn clone(&self) -> Self {
-        let mut copy = Self::with_hasher(self.inner.hasher.clone());
+        let mut copy = Self::with_hasher(self.table.hasher.clone());
         copy.extend(self.iter());
         copy
     }
@@ -1019,7 +1109,7 @@ where
     type Item = (K, Obj<V, F>);
     type IntoIter = ValueDictIter<K, V, F>;
 
-    /// The live entries, from a snapshot (see [`WeakValueDictionary::iter`]).
+    /// The live entries (see [`WeakValueDictionary::iter`]).
     fn into_iter(self) -> ValueDictIter<K, V, F> {
         self.iter()
     }
@@ -1034,7 +1124,7 @@ where
     /// Whether both have the same keys mapping to equal live values (Python's `Mapping.__eq__`),
     /// from a snapshot of each.
     fn eq(&self, other: &Self) -> bool {
-        if Shared::ptr_eq(&self.inner, &other.inner) {
+        if self.table.ptr_eq(&other.table) {
             return true;
         }
         let mine: Vec<(K, Obj<V, F>)> = self.iter().collect();
@@ -1095,12 +1185,12 @@ where
 /// Entry sizes on 64-bit targets: what the benchmark's bytes per entry are made of.
 #[cfg(all(test, target_pointer_width = "64"))]
 mod tests {
-    use super::ValueEntry;
+    use super::super::table::SlabNode;
     use crate::flavor::{Sync, Unsync};
 
     #[test]
-    fn an_entry_is_its_hash_key_and_one_word_handle() {
-        assert_eq!(size_of::<ValueEntry<u64, u8, Sync>>(), 24);
-        assert_eq!(size_of::<ValueEntry<u64, dyn core::any::Any, Unsync>>(), 24);
+    fn an_entry_is_its_object_pointer_node_and_key() {
+        assert_eq!(size_of::<SlabNode<u8, u64, Sync>>(), 48);
+        assert_eq!(size_of::<SlabNode<dyn core::any::Any, u64, Unsync>>(), 56);
     }
 }

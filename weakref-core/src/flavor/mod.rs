@@ -57,7 +57,7 @@ mod counts;
 mod locks;
 
 pub(crate) use counts::{Count, Flags, Slot, Word};
-pub(crate) use locks::{Flag, Lock, Shared};
+pub(crate) use locks::{Lock, Shared, TableLock};
 
 use core::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -65,7 +65,7 @@ use std::sync::Arc;
 
 use crate::finalize::Pending;
 use crate::loom::Mutex;
-use crate::loom::atomic::{AtomicBool, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
+use crate::loom::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize};
 
 /// The thread-safe flavor: the default of every type, and the flavor of the crate root.
 ///
@@ -135,7 +135,7 @@ impl<T: ?Sized + core::marker::Sync> SyncIf<Sync> for T {}
 impl<T: ?Sized> SyncIf<Unsync> for T {}
 
 pub(crate) mod internal {
-    use super::{Count, Flag, Flags, Lock, Shared, Slot, Word};
+    use super::{Count, Flags, Lock, Shared, Slot, TableLock, Word};
     use crate::finalize::Pending;
 
     /// What a flavor chooses; the sealed supertrait of [`Flavor`](super::Flavor).
@@ -149,16 +149,13 @@ pub(crate) mod internal {
         /// The weaklist slot of an object's header: the head of its list of weak
         /// references, with a lock.
         type Slot: Slot;
-        /// The lock of a collection's table and of a finalizer's state.
+        /// The lock of a finalizer's state (and of other small states).
         type Lock<T>: Lock<T>;
-        /// The `pending` flag of a collection's removal queue.
-        type Flag: Flag;
-        /// The pointer holding a collection's or a finalizer's state: `Arc` or `Rc`.
+        /// The lock word of a weak collection's table, which carries the removals waiting
+        /// for its holder.
+        type TableLock: TableLock;
+        /// The pointer holding a finalizer's state (and other shared states): `Arc` or `Rc`.
         type Shared<T>: Shared<T>;
-
-        /// The `SeqCst` fences F1 and F2 of the collections' removal protocol (see
-        /// `collections/table.rs`); nothing in the single-threaded flavor.
-        fn fence();
 
         /// Hands a pending finalizer to the registry that runs it at exit.
         ///
@@ -176,15 +173,8 @@ impl internal::Internal for Sync {
     type Word = AtomicU64;
     type Slot = AtomicPtr<()>;
     type Lock<T> = Mutex<T>;
-    type Flag = AtomicBool;
+    type TableLock = AtomicPtr<()>;
     type Shared<T> = Arc<T>;
-
-    #[inline]
-    fn fence() {
-        // SeqCst: F1 (remover, after raising `pending`) pairs with F2 (holder, after unlocking
-        // the table); see `collections/table.rs`.
-        crate::loom::atomic::fence(crate::loom::atomic::Ordering::SeqCst);
-    }
 
     unsafe fn register_finalizer<S: Pending + 'static>(id: u64, state: &Arc<S>) {
         let entry: Arc<dyn Pending> = state.clone();
@@ -200,13 +190,8 @@ impl internal::Internal for Unsync {
     type Word = Cell<u64>;
     type Slot = Cell<*mut ()>;
     type Lock<T> = RefCell<T>;
-    type Flag = Cell<bool>;
+    type TableLock = Cell<*mut ()>;
     type Shared<T> = Rc<T>;
-
-    #[inline]
-    fn fence() {
-        // One thread: program order is all there is.
-    }
 
     unsafe fn register_finalizer<S: Pending + 'static>(id: u64, state: &Rc<S>) {
         crate::finalize::register_local(id, state.clone());

@@ -30,6 +30,9 @@ mod node;
 mod obj;
 
 pub use node::Node;
-pub(crate) use node::{Kind, OwnWeak, RawWeak, weakref_count, weakrefs};
+pub(crate) use node::{
+    Kind, NodeHead, NodeVTable, RawWeak, SlabHeader, slab_disown, slab_handle, slab_link,
+    slab_release_handle, slab_release_lent_handle, weakref_count, weakrefs,
+};
 pub use obj::ObjInner;
 pub(crate) use obj::RawObj;

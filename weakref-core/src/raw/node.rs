@@ -12,12 +12,18 @@ use crate::flavor::{Count, Flags, Flavor, Slot, Word};
 /// The node is in its object's list. Set before the node is published, cleared (under the
 /// list lock) when it is unlinked, by its last handle or by the object's death.
 const LINKED: u8 = 1 << 0;
-/// The node's callback has neither run nor been dropped.
+/// The node's callback has neither been taken to run nor been dropped. (For a node in a weak
+/// collection's slab, whose callback is the removal of its entry, see `ENTRY`: the callback of
+/// a node whose entry was removed does nothing, but is pending as long as the object lives.)
 const CALLBACK: u8 = 1 << 1;
 /// `hash` holds the cached hash.
 const HASHED: u8 = 1 << 2;
 /// A thread has claimed the right to store the cached hash.
 const HASHING: u8 = 1 << 3;
+/// A slab node's entry still holds its handle, and its removal is pending: whoever clears the
+/// flag (the object's death, or the collection removing the entry) owns that handle and the
+/// removal.
+const ENTRY: u8 = 1 << 4;
 
 /// What a node is, which decides where it goes in its object's list.
 ///
@@ -68,18 +74,25 @@ impl Kind {
     }
 }
 
-/// What a node's concrete type (its object's type and its callback's) contributes.
+/// What a node's concrete type (its object's type and its callback's, or its collection's)
+/// contributes.
 pub(crate) struct NodeVTable<F: Flavor> {
-    /// Runs the callback. The caller has cleared `CALLBACK`, so it owns the callback, and
-    /// holds a handle on the node for the whole call.
-    call: unsafe fn(NonNull<Node<F>>),
-    /// Frees a node nobody can reach any more: drops its callback if still pending, frees
-    /// the node, releases its weak count on the object.
-    release: unsafe fn(NonNull<Node<F>>),
+    /// Runs the callback.
+    ///
+    /// For a node of its own, the caller has cleared `CALLBACK`, so it owns the callback, and
+    /// holds a handle on the node for the whole call. For a node in a slab, [`clear`] cleared
+    /// `ENTRY` and lent the call the handle of the node's collection entry, which the call
+    /// consumes.
+    pub(crate) call: unsafe fn(NonNull<Node<F>>),
+    /// Frees a node nobody can reach any more: it is unlinked and has no handles. Drops its
+    /// callback if still pending, frees the node (or gives its slot back to its collection),
+    /// releases its weak count on the object.
+    pub(crate) release: unsafe fn(NonNull<Node<F>>),
 }
 
 /// The part of a weak reference every node has, whatever the type of its object; the rest
-/// follows it in a [`NodeAlloc`].
+/// follows it in a [`NodeAlloc`], or, for a node that is a weak collection's entry, in the
+/// collection's slab (see [`SlabHeader`]).
 ///
 /// Nodes of one object may have been made through handles of different types (an `Obj<T>` and
 /// the `Obj<dyn Trait>` it was coerced to): the list only ever sees this part.
@@ -87,24 +100,181 @@ pub(crate) struct NodeVTable<F: Flavor> {
 pub struct Node<F: Flavor> {
     /// `RawWeak` handles. At zero the node is unlinked and freed; it never rises from zero.
     handles: F::Count,
-    /// List links, read and written only under the object's list lock, except by the dying
-    /// thread after it unlinked a node it holds a handle on.
-    prev: Cell<*mut Node<F>>,
-    next: Cell<*mut Node<F>>,
-    /// The cached hash, valid once `HASHED` is set.
-    hash: F::Word,
-    vtable: &'static NodeVTable<F>,
     flags: F::Flags,
     kind: Kind,
+    /// Zero for a node allocated on its own. For a node in a weak collection's slab, the
+    /// base-2 logarithm of the size of its chunk, which is aligned to that size and starts with
+    /// a [`SlabHeader`]. Written before the node is published, never while it is.
+    slab_shift: u8,
+    /// A slab node's state and tag, owned by its collection: read and written only under the
+    /// collection's table lock (or before the node is published). Unused otherwise.
+    slab_state: Cell<u8>,
+    slab_tag: Cell<u32>,
+    /// List links, read and written only under the object's list lock, except by the dying
+    /// thread after it unlinked a node it holds a handle on (or, for a slab node, was lent the
+    /// entry's handle), and then by the collection that takes the node's removal.
+    prev: Cell<*mut Node<F>>,
+    next: Cell<*mut Node<F>>,
 }
 
-/// The start of every node allocation: the object as the node's maker saw it, then the node.
+impl<F: Flavor> Node<F> {
+    fn new(handles: usize, flags: u8, kind: Kind, slab_shift: u8) -> Self {
+        Self {
+            handles: F::Count::new(handles),
+            flags: F::Flags::new(flags),
+            kind,
+            slab_shift,
+            slab_state: Cell::new(0),
+            slab_tag: Cell::new(0),
+            prev: Cell::new(ptr::null_mut()),
+            next: Cell::new(ptr::null_mut()),
+        }
+    }
+
+    /// The header of the chunk of a slab node.
+    ///
+    /// # Safety
+    ///
+    /// `node` is a slab node (`slab_shift != 0`), alive, with its chunk's provenance.
+    #[inline]
+    unsafe fn slab_header<'a>(node: NonNull<Self>, shift: u8) -> &'a SlabHeader<F> {
+        let mask = (1usize << shift) - 1;
+        // SAFETY: the chunk is aligned to `1 << shift` and starts with its header; the node
+        // pointer carries the chunk's provenance, and the chunk outlives its nodes.
+        unsafe {
+            &*node
+                .as_ptr()
+                .map_addr(|addr| addr & !mask)
+                .cast::<SlabHeader<F>>()
+        }
+    }
+
+    /// What the node's type contributes: from its tail, or from its chunk's header.
+    ///
+    /// # Safety
+    ///
+    /// `node` is alive, with its allocation's (or chunk's) provenance.
+    #[inline]
+    unsafe fn vtable(node: NonNull<Self>) -> &'static NodeVTable<F> {
+        // SAFETY: the node is alive; `slab_shift` is never written while it is.
+        let shift = unsafe { node.as_ref() }.slab_shift;
+        if shift != 0 {
+            // SAFETY: forwarded from our caller.
+            unsafe { Self::slab_header(node, shift) }.vtable
+        } else {
+            // SAFETY: a node of its own is followed by its tail (see `NodeAlloc::allocate`).
+            unsafe { (*node.add(1).cast::<Tail<F>>().as_ptr()).vtable }
+        }
+    }
+
+    /// The word caching the node's hash: in its tail, or, for a slab node, in an array its
+    /// chunk makes at the first hash of one of its nodes.
+    ///
+    /// # Safety
+    ///
+    /// `node` is alive for `'a`, with its allocation's (or chunk's) provenance.
+    #[inline]
+    unsafe fn hash_word<'a>(node: NonNull<Self>) -> &'a F::Word {
+        // SAFETY: the node is alive; `slab_shift` is never written while it is.
+        let shift = unsafe { node.as_ref() }.slab_shift;
+        if shift == 0 {
+            // SAFETY: a node of its own is followed by its tail, alive as long as the node.
+            return unsafe { &(*node.add(1).cast::<Tail<F>>().as_ptr()).hash };
+        }
+        // SAFETY: forwarded from our caller.
+        let header = unsafe { Self::slab_header(node, shift) };
+        let index = (node.as_ptr().addr() - header.first_node.addr()) / header.node_size as usize;
+        let mut words = header.hashes.lock().cast::<F::Word>();
+        if words.is_null() {
+            let array: Box<[F::Word]> = (0..header.capacity).map(|_| F::Word::new(0)).collect();
+            words = Box::into_raw(array).cast::<F::Word>();
+        }
+        header.hashes.unlock(words.cast());
+        // SAFETY: the array has `capacity` words, one per node of the chunk, and lives as long
+        // as the chunk (`SlabHeader::free_hashes`).
+        unsafe { &*words.add(index) }
+    }
+}
+
+/// The header of a chunk of a weak collection's slab: what its nodes share, found from a
+/// node's address (the chunk is aligned to its size, `1 << slab_shift`).
+///
+/// The collection (`collections/table.rs`) makes and frees chunks; the death protocol and the
+/// handles find a slab node's vtable and hash cache here.
+#[repr(C)]
+pub(crate) struct SlabHeader<F: Flavor> {
+    /// The collection's `call` (a death takes the entry's removal) and `release` (the node's
+    /// last handle is gone).
+    pub(crate) vtable: &'static NodeVTable<F>,
+    /// The collection's shared state, for the vtable's functions.
+    pub(crate) table: NonNull<()>,
+    /// The chunk's first node, with the chunk's provenance.
+    pub(crate) first_node: *mut Node<F>,
+    /// The bytes from one node to the next.
+    pub(crate) node_size: u32,
+    /// How many nodes the chunk holds.
+    pub(crate) capacity: u32,
+    /// The nodes' cached hashes, `capacity` words made at the first hash (or null); the
+    /// slot's lock guards making it.
+    hashes: F::Slot,
+    /// The collection's number of the chunk's first node (its own business).
+    pub(crate) first_slot: u32,
+}
+
+impl<F: Flavor> SlabHeader<F> {
+    pub(crate) fn new(
+        vtable: &'static NodeVTable<F>,
+        table: NonNull<()>,
+        first_node: *mut Node<F>,
+        node_size: u32,
+        capacity: u32,
+        first_slot: u32,
+    ) -> Self {
+        Self {
+            vtable,
+            table,
+            first_node,
+            node_size,
+            capacity,
+            hashes: F::Slot::new(),
+            first_slot,
+        }
+    }
+
+    /// Frees the hash cache, when the chunk itself is freed.
+    ///
+    /// # Safety
+    ///
+    /// No node of the chunk is alive.
+    pub(crate) unsafe fn free_hashes(&self) {
+        let words = self.hashes.lock().cast::<F::Word>();
+        self.hashes.unlock(ptr::null_mut());
+        if !words.is_null() {
+            let array = ptr::slice_from_raw_parts_mut(words, self.capacity as usize);
+            // SAFETY: made by `Box::into_raw` of a boxed slice of `capacity` words in
+            // `hash_word`; nothing can reach it any more.
+            drop(unsafe { Box::from_raw(array) });
+        }
+    }
+}
+
+/// What follows the node in an allocation of its own: what a slab node finds in its chunk's
+/// header instead.
+#[repr(C)]
+struct Tail<F: Flavor> {
+    vtable: &'static NodeVTable<F>,
+    /// The cached hash, valid once `HASHED` is set.
+    hash: F::Word,
+}
+
+/// The start of every node allocation, and of every slab node: the object as the node's maker
+/// saw it, then the node.
 ///
 /// Node pointers point to `node`, in the middle of the allocation. Code that knows the view
-/// `T` finds the object pointer just before it, whatever the callback that follows; it shares
-/// the node's first cache line with the handle count, which iteration touches too.
+/// `T` finds the object pointer just before it, whatever follows; it shares the node's first
+/// cache line with the handle count, which iteration touches too.
 #[repr(C)]
-struct NodeHead<T: ?Sized, F: Flavor> {
+pub(crate) struct NodeHead<T: ?Sized, F: Flavor> {
     /// The object; the node holds one of its weak counts, so the header outlives the node.
     obj: NonNull<ObjInner<T, F>>,
     node: Node<F>,
@@ -116,9 +286,10 @@ impl<T: ?Sized, F: Flavor> NodeHead<T, F> {
     /// # Safety
     ///
     /// `node` points to the `node` field of a live allocation made through the view `T` (a
-    /// `NodeAlloc<T, F, _>`), with the allocation's provenance.
+    /// `NodeAlloc<T, F, _>`, or a slab node whose collection watches `T`), with the
+    /// allocation's provenance.
     #[inline]
-    unsafe fn of(node: NonNull<Node<F>>) -> NonNull<Self> {
+    pub(crate) unsafe fn of(node: NonNull<Node<F>>) -> NonNull<Self> {
         // SAFETY: `node` is `offset_of!(Self, node)` bytes into the allocation, which starts
         // with a `NodeHead<T, F>` (`repr(C)`, whatever the callback after it).
         unsafe { node.byte_sub(core::mem::offset_of!(Self, node)).cast() }
@@ -126,16 +297,29 @@ impl<T: ?Sized, F: Flavor> NodeHead<T, F> {
 
     /// The node of the allocation that starts at `head`, with the allocation's provenance.
     #[inline]
-    fn node(head: NonNull<Self>) -> NonNull<Node<F>> {
+    pub(crate) fn node(head: NonNull<Self>) -> NonNull<Node<F>> {
         // SAFETY: projecting to a field of an allocation we point to creates no reference.
         unsafe { NonNull::new_unchecked(ptr::addr_of_mut!((*head.as_ptr()).node)) }
     }
+
+    /// The object pointer stored before `node`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`of`](Self::of), and the node is linked or has handles (its object pointer
+    /// was written and is not written again while it is).
+    #[inline]
+    pub(crate) unsafe fn obj_of(node: NonNull<Node<F>>) -> NonNull<ObjInner<T, F>> {
+        // SAFETY: forwarded from our caller; `obj` is only written before the node is published.
+        unsafe { (*Self::of(node).as_ptr()).obj }
+    }
 }
 
-/// A node allocation: the head, then the callback stored inline.
+/// A node allocation: the head, the tail, then the callback stored inline.
 #[repr(C)]
 struct NodeAlloc<T: ?Sized, F: Flavor, C> {
     head: NodeHead<T, F>,
+    tail: Tail<F>,
     callback: UnsafeCell<ManuallyDrop<C>>,
 }
 
@@ -165,19 +349,20 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
 
     /// Allocates a node with one handle and takes a weak count on `obj` for it.
     fn allocate(obj: &RawObj<T, F>, kind: Kind, callback: C, flags: u8) -> NonNull<Node<F>> {
+        debug_assert_eq!(
+            core::mem::offset_of!(Self, tail),
+            core::mem::offset_of!(NodeHead<T, F>, node) + size_of::<Node<F>>(),
+            "the tail follows the node directly, whatever the view and the callback"
+        );
         obj.header().weak.increment();
         let alloc = Box::new(NodeAlloc {
             head: NodeHead {
                 obj: obj.inner(),
-                node: Node {
-                    handles: F::Count::new(1),
-                    prev: Cell::new(ptr::null_mut()),
-                    next: Cell::new(ptr::null_mut()),
-                    hash: F::Word::new(0),
-                    vtable: &Self::VTABLE,
-                    flags: F::Flags::new(flags),
-                    kind,
-                },
+                node: Node::new(1, flags, kind, 0),
+            },
+            tail: Tail {
+                vtable: &Self::VTABLE,
+                hash: F::Word::new(0),
             },
             callback: UnsafeCell::new(ManuallyDrop::new(callback)),
         });
@@ -219,9 +404,11 @@ impl<T: ?Sized, F: Flavor, C: Callback<T, F>> NodeAlloc<T, F, C> {
         let alloc = unsafe { NodeHead::<T, F>::of(node) }
             .cast::<Self>()
             .as_ptr();
-        // SAFETY: nobody else can reach the node, so we may read and then free it.
+        // SAFETY: nobody else can reach the node, so we may read and then free it. The flags
+        // are ours alone now: a plain (Acquire) load sees the last change, made by whoever
+        // held a handle before us.
         let (callback, obj) = unsafe {
-            let pending = (*alloc).head.node.flags.remove(CALLBACK) & CALLBACK != 0;
+            let pending = (*alloc).head.node.flags.load() & CALLBACK != 0;
             let callback = pending.then(|| ManuallyDrop::take(&mut *(*alloc).callback.get()));
             (callback, (*alloc).head.obj)
         };
@@ -410,7 +597,8 @@ impl<T: ?Sized, F: Flavor> RawWeak<T, F> {
             // Acquire (in `load`) pairs with the Release of `HASHED` in `publish_hash`.
             let flags = node.flags.load();
             if flags & HASHED != 0 {
-                return Some(node.hash.load());
+                // SAFETY: our handle keeps the node alive.
+                return Some(unsafe { Node::hash_word(self.node) }.load());
             }
             if flags & HASHING == 0 {
                 return None;
@@ -424,7 +612,8 @@ impl<T: ?Sized, F: Flavor> RawWeak<T, F> {
     fn publish_hash(&self, hash: u64) -> u64 {
         let node = self.node();
         if node.flags.insert(HASHING) & (HASHING | HASHED) == 0 {
-            node.hash.store(hash);
+            // SAFETY: our handle keeps the node alive.
+            unsafe { Node::hash_word(self.node) }.store(hash);
             node.flags.insert(HASHED);
             return hash;
         }
@@ -460,7 +649,19 @@ impl<T: ?Sized, F: Flavor> Drop for RawWeak<T, F> {
 /// The caller just removed the node's last handle, and `header` is its object's.
 unsafe fn drop_last_handle<F: Flavor>(node_ptr: NonNull<Node<F>>, header: &Header<F>) {
     // SAFETY: the node is alive until `release_node` below.
-    let node = unsafe { node_ptr.as_ref() };
+    unsafe { unlink_if_linked(node_ptr.as_ref(), header) };
+    // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle) and
+    // the node is unlinked, so nobody else can reach it.
+    unsafe { release_node(node_ptr) };
+}
+
+/// Unlinks a node whose last handle is gone from its object's list, unless the object's
+/// death did already.
+///
+/// # Safety
+///
+/// The node's handle count is zero, and `header` is its object's.
+unsafe fn unlink_if_linked<F: Flavor>(node: &Node<F>, header: &Header<F>) {
     // Acquire (in `load`) pairs with the Release that cleared `LINKED` when the object died:
     // if it is clear, the dying thread is done with this node's links.
     if node.flags.load() & LINKED != 0 {
@@ -474,105 +675,161 @@ unsafe fn drop_last_handle<F: Flavor>(node_ptr: NonNull<Node<F>>, header: &Heade
         }
         slot.unlock(head.cast());
     }
-    // SAFETY: the handle count is zero (so it stays zero: nobody can take a new handle) and
-    // the node is unlinked, so nobody else can reach it.
-    unsafe { release_node(node_ptr) };
 }
 
-/// A one-word handle to a node made through the view `T`: the object pointer is read from
-/// the node instead of being carried. What weak collections store per entry.
-pub(crate) struct OwnWeak<T: ?Sized, F: Flavor> {
-    /// Always a node whose maker saw the object as `T` (see [`OwnWeak::with_callback`]).
-    head: NonNull<NodeHead<T, F>>,
-    _owns: PhantomData<Node<F>>,
-}
+// Nodes in a weak collection's slab: the collection (`collections/table.rs`) owns their memory
+// and their `slab_state` and `slab_tag`; these functions are the list's side of them.
 
-impl<T: ?Sized, F: Flavor> OwnWeak<T, F> {
-    /// [`RawWeak::with_callback`], keeping only the node.
-    pub(crate) fn with_callback<C: Callback<T, F>>(
-        obj: &RawObj<T, F>,
-        kind: Kind,
-        callback: C,
-    ) -> Self {
-        let (node, _) = RawWeak::with_callback(obj, kind, callback).into_parts();
-        Self {
-            // SAFETY: the node was just made through the view `T`.
-            head: unsafe { NodeHead::of(node) },
-            _owns: PhantomData,
-        }
-    }
-
+impl<F: Flavor> Node<F> {
+    /// The collection's state of a slab node (read under its table lock).
     #[inline]
-    fn obj(&self) -> NonNull<ObjInner<T, F>> {
-        // SAFETY: our handle keeps the node alive, and it was made through the view `T`, so
-        // its head is a `NodeHead<T, F>` whatever its callback; `obj` is never written after.
-        unsafe { (*self.head.as_ptr()).obj }
+    pub(crate) fn slab_state(&self) -> u8 {
+        self.slab_state.get()
     }
 
+    /// Sets the collection's state of a slab node (under its table lock).
     #[inline]
-    fn header(&self) -> &Header<F> {
-        // SAFETY: the node holds a weak count on its object.
-        unsafe { ObjInner::header(self.obj()) }
+    pub(crate) fn set_slab_state(&self, state: u8) {
+        self.slab_state.set(state);
     }
 
+    /// The collection's tag of a slab node (read under its table lock).
     #[inline]
-    pub(crate) fn upgrade(&self) -> Option<RawObj<T, F>> {
-        if self.header().strong.increment_if_nonzero() {
-            // SAFETY: we just added a strong count for the new handle.
-            Some(unsafe { RawObj::adopt(self.obj()) })
-        } else {
-            None
-        }
+    pub(crate) fn slab_tag(&self) -> u32 {
+        self.slab_tag.get()
     }
 
+    /// Sets the collection's tag of a slab node (under its table lock).
     #[inline]
-    pub(crate) fn is_alive(&self) -> bool {
-        self.header().strong.get() != 0
+    pub(crate) fn set_slab_tag(&self, tag: u32) {
+        self.slab_tag.set(tag);
     }
 
-    /// Whether `weak` is a handle to this node.
+    /// Whether the node has no handles left: a slab node its last handle released (it stays
+    /// so), as opposed to one whose entry's handle a death lent to its removal.
     #[inline]
-    pub(crate) fn holds(&self, weak: &RawWeak<T, F>) -> bool {
-        NodeHead::node(self.head) == weak.node
+    pub(crate) fn released(&self) -> bool {
+        self.handles.get() == 0
     }
 
-    /// Whether both are handles to the same node.
+    /// The link through which a collection queues the slab node for its table lock's holder.
     #[inline]
-    pub(crate) fn ptr_eq(&self, other: &Self) -> bool {
-        self.head == other.head
-    }
-
-    /// A new full handle to the same node.
-    pub(crate) fn to_raw(&self) -> RawWeak<T, F> {
-        let raw = ManuallyDrop::new(RawWeak::adopt(NodeHead::node(self.head), self.obj()));
-        RawWeak::clone(&raw)
+    pub(crate) fn queue_link(&self) -> &Cell<*mut Node<F>> {
+        &self.next
     }
 }
 
-impl<T: ?Sized, F: Flavor> Clone for OwnWeak<T, F> {
-    fn clone(&self) -> Self {
-        // SAFETY: our handle keeps the node alive.
-        unsafe { NodeHead::node(self.head).as_ref() }
-            .handles
-            .increment();
-        Self {
-            head: self.head,
-            _owns: PhantomData,
-        }
+/// Makes the free slab node at `node` a weak reference to `obj` whose callback (the removal of
+/// its collection entry) is pending (`CALLBACK` and `ENTRY`), with one handle (the entry's), and
+/// links it; takes a weak count on `obj` for it.
+///
+/// # Safety
+///
+/// `node` is the `node` field of a free slab node (nobody reaches it) laid out as a
+/// [`NodeHead<T, F>`], in a chunk of size `1 << shift` whose header's vtable handles it, with
+/// the chunk's provenance; the caller holds its collection's table lock.
+pub(crate) unsafe fn slab_link<T: ?Sized, F: Flavor>(
+    node: NonNull<Node<F>>,
+    obj: &RawObj<T, F>,
+    shift: u8,
+    state: u8,
+    tag: u32,
+) {
+    obj.header().weak.increment();
+    // SAFETY: the caller's node is laid out as a `NodeHead<T, F>`, which we may write.
+    unsafe {
+        ptr::addr_of_mut!((*NodeHead::<T, F>::of(node).as_ptr()).obj).write(obj.inner());
+    }
+    let linked = Node::new(1, LINKED | CALLBACK | ENTRY, Kind::CallbackRef, shift);
+    linked.slab_state.set(state);
+    linked.slab_tag.set(tag);
+    // SAFETY: the node is free: nobody reads it until it is linked below.
+    unsafe { node.write(linked) };
+    let slot = &obj.header().slot;
+    let head = slot.lock().cast::<Node<F>>();
+    // SAFETY: we hold the list lock and `node` is new.
+    let head = unsafe { insert(head, node) };
+    slot.unlock(head.cast());
+}
+
+/// Takes the removal of a slab node's entry from its object's death: `true` if it was still
+/// pending, and the caller (its collection, removing the entry) now owns the entry's handle;
+/// `false` if a death took it ([`clear`]), and the death's `call` will release that handle.
+/// The node's callback stays pending (for its outside handles: `callback_pending`), and does
+/// nothing when the object dies.
+#[inline]
+pub(crate) fn slab_disown<F: Flavor>(node: &Node<F>) -> bool {
+    // AcqRel (in `remove`): one read-modify-write decides, against `clear`'s, who owns the
+    // removal.
+    node.flags.remove(ENTRY) & ENTRY != 0
+}
+
+/// Releases a handle the caller holds on a slab node (its entry's, or one it took). If that was
+/// the last, unlinks the node and returns `true`: the caller then owns the node, its slot and
+/// its weak count on its object.
+///
+/// # Safety
+///
+/// The caller holds that handle, and `header` is the node's object's.
+#[inline]
+pub(crate) unsafe fn slab_release_handle<F: Flavor>(
+    node: NonNull<Node<F>>,
+    header: &Header<F>,
+) -> bool {
+    // SAFETY: our handle keeps the node alive until the decrement.
+    let node = unsafe { node.as_ref() };
+    if node.handles.decrement() {
+        // SAFETY: that was the last handle; the header is the node's object's.
+        unsafe { unlink_if_linked(node, header) };
+        true
+    } else {
+        false
     }
 }
 
-impl<T: ?Sized, F: Flavor> Drop for OwnWeak<T, F> {
-    #[inline]
-    fn drop(&mut self) {
-        let node = NodeHead::node(self.head);
-        // SAFETY: our handle keeps the node alive until the decrement.
-        if unsafe { node.as_ref() }.handles.decrement() {
-            // SAFETY: that was the node's last handle; `header` reads the object pointer
-            // before the node is freed, and the node's weak count keeps the header alive.
-            unsafe { drop_last_handle(node, self.header()) };
-        }
+/// [`slab_release_handle`] for a node its object's death unlinked, whose entry's handle it lent
+/// to the caller: when that handle is the only one, nothing else can reach the node (it is in
+/// no list, and no handle is left to clone), so it is the caller's without a read-modify-write.
+///
+/// # Safety
+///
+/// As for [`slab_release_handle`], and the node was unlinked by [`clear`], which lent the
+/// caller the entry's handle.
+#[inline]
+pub(crate) unsafe fn slab_release_lent_handle<F: Flavor>(
+    node: NonNull<Node<F>>,
+    header: &Header<F>,
+) -> bool {
+    // SAFETY: our handle keeps the node alive.
+    let node_ref = unsafe { node.as_ref() };
+    debug_assert_eq!(
+        node_ref.flags.load() & LINKED,
+        0,
+        "a death's node is unlinked"
+    );
+    // Acquire (in `is_unique`) pairs with the Release decrements of the handles dropped before:
+    // what they did is visible to us, the node's owner from now on.
+    if node_ref.handles.is_unique() {
+        return true;
     }
+    // SAFETY: forwarded from our caller.
+    unsafe { slab_release_handle(node, header) }
+}
+
+/// A new handle on a slab node the caller keeps alive (its entry's handle is held).
+///
+/// # Safety
+///
+/// The node is alive and will be while the caller makes the handle; `obj` is its object, seen
+/// as its collection sees it.
+#[inline]
+pub(crate) unsafe fn slab_handle<T: ?Sized, F: Flavor>(
+    node: NonNull<Node<F>>,
+    obj: NonNull<ObjInner<T, F>>,
+) -> RawWeak<T, F> {
+    // SAFETY: the caller keeps the node alive.
+    unsafe { node.as_ref() }.handles.increment();
+    RawWeak::adopt(node, obj)
 }
 
 /// Frees a node through its vtable.
@@ -582,7 +839,7 @@ impl<T: ?Sized, F: Flavor> Drop for OwnWeak<T, F> {
 /// The node has no handles and is unlinked: nobody else can reach it.
 unsafe fn release_node<F: Flavor>(node: NonNull<Node<F>>) {
     // SAFETY: the node is alive until `release` frees it.
-    let release = unsafe { node.as_ref() }.vtable.release;
+    let release = unsafe { Node::vtable(node) }.release;
     // SAFETY: forwarded from our caller.
     unsafe { release(node) };
 }
@@ -715,23 +972,37 @@ pub(super) unsafe fn clear<F: Flavor>(header: &Header<F>) -> *mut Node<F> {
     // SAFETY: under the list lock every linked node is alive.
     while let Some(node) = unsafe { cursor.as_ref() } {
         let next = node.next.get();
-        // The callback set is fixed here: a node whose handles are all gone (its last
-        // `drop` is waiting for this lock) gets no callback; for the others a handle is
-        // taken now, so they run even if user code drops the rest meanwhile.
-        let pending = node.flags.load() & CALLBACK != 0 && node.handles.increment_if_nonzero();
+        // The callback set is fixed here. The Release in `remove` pairs with the Acquire in
+        // `RawWeak::drop` (for `LINKED`) and in `slab_disown` (for a slab node's `ENTRY`);
+        // after it, a node we did not take may be freed at any moment by its last handle, so
+        // that is the last time we touch it.
+        let pending = if node.slab_shift != 0 {
+            // A collection's entry: its collection may take the removal (clear `ENTRY`) at any
+            // moment, under its own lock; whoever clears the flag first has it. If we do, the
+            // entry's handle keeps the node alive and is lent to the removal. (If the
+            // collection did, the callback has nothing left to do.)
+            node.flags.remove(LINKED | CALLBACK | ENTRY) & ENTRY != 0
+        } else if node.flags.load() & CALLBACK != 0 && node.handles.increment_if_nonzero() {
+            // A handle is taken now, so the callback runs even if user code drops the rest
+            // meanwhile; a node whose handles are all gone (its last `drop` is waiting for
+            // this lock) gets no callback. Only a death clears this `CALLBACK` while the node
+            // has handles, so clearing it now (it is ours to run) races with nobody.
+            node.flags.remove(LINKED | CALLBACK);
+            true
+        } else {
+            node.flags.remove(LINKED);
+            false
+        };
         if pending {
+            // The node is ours (a handle taken, or lent): the chain link is ours to write.
             node.next.set(ptr::null_mut());
-            // SAFETY: `last` is null or a node we took a handle on above.
+            // SAFETY: `last` is null or a node we hold, as above.
             match unsafe { last.as_ref() } {
                 Some(last_node) => last_node.next.set(cursor),
                 None => first = cursor,
             }
             last = cursor;
         }
-        // The Release in `remove` pairs with the Acquire in `RawWeak::drop`. After this a
-        // node without our handle may be freed by its last handle at any moment, so this is
-        // the last time we touch it.
-        node.flags.remove(LINKED);
         cursor = next;
     }
     slot.unlock(ptr::null_mut());
@@ -741,6 +1012,17 @@ pub(super) unsafe fn clear<F: Flavor>(header: &Header<F>) -> *mut Node<F> {
 /// A handle to a node of a dead object, whatever the type its maker saw: what the death
 /// protocol holds while a callback runs.
 struct DeadHandle<F: Flavor>(NonNull<Node<F>>);
+
+/// A node of a dead object, for the unraisable hook's report of a failed removal from a
+/// collection (the removal consumed the entry's handle, so this holds none).
+struct DeadNode<F: Flavor>(NonNull<Node<F>>);
+
+impl<F: Flavor> fmt::Debug for DeadNode<F> {
+    /// `<weakref at 0x…; dead>`, as `RawWeak`'s `Debug` shows a dead reference.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<weakref at {:p}; dead>", self.0)
+    }
+}
 
 impl<F: Flavor> Drop for DeadHandle<F> {
     fn drop(&mut self) {
@@ -776,21 +1058,33 @@ impl<F: Flavor> fmt::Debug for DeadHandle<F> {
 pub(super) unsafe fn run_callbacks<F: Flavor>(chain: *mut Node<F>) {
     let mut cursor = chain;
     while let Some(node) = NonNull::new(cursor) {
-        let handle = DeadHandle(node);
-        // SAFETY: `handle` keeps the node alive; the chain link is ours alone, read before
-        // the callback runs.
-        let node = unsafe { handle.0.as_ref() };
-        cursor = node.next.get();
-        if node.flags.remove(CALLBACK) & CALLBACK != 0 {
-            let call = node.vtable.call;
+        // SAFETY: the node is held (a handle taken by `clear`, or its entry's handle lent);
+        // the chain link is ours alone, read before the callback runs.
+        let (next, slab) = unsafe { (node.as_ref().next.get(), node.as_ref().slab_shift != 0) };
+        cursor = next;
+        // SAFETY: the node is alive (held, as above).
+        let call = unsafe { Node::vtable(node) }.call;
+        if slab {
+            // The removal of a collection's entry: it consumes the entry's handle `clear` lent
+            // it, and runs no user code but the destructors of what it removed.
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                // SAFETY: we cleared `CALLBACK`, so the callback is ours; `handle` is a live
-                // handle to this node for the whole call.
-                unsafe { call(handle.0) }
+                // SAFETY: `clear` cleared `ENTRY` and lent us the entry's handle, which the
+                // call consumes, once.
+                unsafe { call(node) }
             }));
             if let Err(payload) = outcome {
-                crate::unraisable::report("weakref callback", &handle, payload);
+                crate::unraisable::report("weakref callback", &DeadNode(node), payload);
             }
+            continue;
+        }
+        let handle = DeadHandle(node);
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: `clear` cleared `CALLBACK` for us, so the callback is ours; `handle` is
+            // a live handle to this node for the whole call.
+            unsafe { call(handle.0) }
+        }));
+        if let Err(payload) = outcome {
+            crate::unraisable::report("weakref callback", &handle, payload);
         }
         drop(handle);
     }
@@ -916,14 +1210,19 @@ mod tests {
 
     #[test]
     fn node_is_small() {
-        // Count, two links, hash, vtable, flags and kind; then the object pointer.
+        // Count; flags, kind and the slab's byte, state and tag; two links. A node of its own
+        // adds the object pointer, the vtable and the hash.
         assert_eq!(
             size_of::<Node<crate::flavor::Sync>>(),
-            6 * size_of::<usize>()
+            4 * size_of::<usize>()
         );
-        assert_eq!(size_of::<Node<Unsync>>(), 6 * size_of::<usize>());
+        assert_eq!(size_of::<Node<Unsync>>(), 4 * size_of::<usize>());
         let word = size_of::<usize>();
         assert_eq!(size_of::<NodeAlloc<u8, Unsync, NoCallback>>(), 7 * word);
+        assert_eq!(
+            size_of::<NodeAlloc<u8, crate::flavor::Sync, NoCallback>>(),
+            7 * word
+        );
         // A handle is the node and its view of the object.
         assert_eq!(size_of::<RawWeak<u8, Unsync>>(), 2 * word);
         assert_eq!(size_of::<Option<RawWeak<u8, Unsync>>>(), 2 * word);

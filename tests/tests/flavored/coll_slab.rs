@@ -1,0 +1,212 @@
+// The slab behind every collection, across many chunks (a chunk holds fewer than 100 entries of
+// these collections): slot reuse, iteration across chunk boundaries, and iterators open while
+// entries die and new ones take fresh slots in new chunks. `include!`d into one module per
+// flavor, after `coll_support.rs`.
+
+mod slab {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// Enough entries for a dozen chunks.
+    const MANY: u32 = 1000;
+
+    /// `v.0 -> v` for each `v`.
+    fn by_value(values: &[Obj<Item>]) -> WeakValueDictionary<u32, Item> {
+        values.iter().map(|v| (v.0, v)).collect()
+    }
+
+    /// `v -> v.0` for each `v`.
+    fn by_key(keys: &[Obj<Item>]) -> WeakKeyDictionary<Item, u32> {
+        let d = WeakKeyDictionary::new();
+        for k in keys {
+            d.insert(k, k.0);
+        }
+        d
+    }
+
+    /// Compares two sets, reporting sizes and the first differences rather than the sets.
+    #[track_caller]
+    fn same<T: Ord + std::fmt::Debug>(got: &BTreeSet<T>, want: &BTreeSet<T>) {
+        let missing: Vec<&T> = want.difference(got).take(5).collect();
+        let extra: Vec<&T> = got.difference(want).take(5).collect();
+        assert!(
+            missing.is_empty() && extra.is_empty(),
+            "{} entries, want {}; missing {missing:?}, extra {extra:?}",
+            got.len(),
+            want.len()
+        );
+    }
+
+    fn values_of(d: &WeakValueDictionary<u32, Item>) -> BTreeSet<(u32, u32)> {
+        d.iter().map(|(k, v)| (k, v.0)).collect()
+    }
+
+    fn keys_of(d: &WeakKeyDictionary<Item, u32>) -> BTreeSet<(u32, u32)> {
+        d.iter().map(|(k, v)| (k.0, v)).collect()
+    }
+
+    fn set_values(s: &WeakSet<Item>) -> BTreeSet<u32> {
+        s.iter().map(|e| e.0).collect()
+    }
+
+    #[test]
+    fn many_chunks_remove_reinsert_and_iterate() {
+        let mut values = items(0..MANY);
+        let d = by_value(&values);
+        let kd = by_key(&values);
+        let s = set_of(&values);
+        assert_eq!((d.len(), kd.len(), s.len()), (1000, 1000, 1000));
+        // Every third object dies, every fifth key is removed explicitly.
+        values.retain(|v| v.0 % 3 != 0);
+        for k in (0..MANY).filter(|k| k % 5 == 0) {
+            d.remove(&k);
+            kd.remove(&Item(k));
+            s.discard(&Item(k));
+        }
+        let alive = |k: &u32| k % 3 != 0 && k % 5 != 0;
+        let expect: BTreeSet<u32> = (0..MANY).filter(alive).collect();
+        assert_eq!(d.len(), expect.len());
+        assert_eq!((kd.len(), s.len()), (expect.len(), expect.len()));
+        same(&values_of(&d), &expect.iter().map(|&k| (k, k)).collect());
+        same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
+        same(&set_values(&s), &expect);
+        // The freed slots are taken again (no iterator is open): the collections stay exact.
+        let fresh = items(MANY..MANY + 500);
+        for v in &fresh {
+            d.insert(v.0, v);
+            kd.insert(v, v.0);
+            s.add(v);
+        }
+        let expect: BTreeSet<u32> = expect.into_iter().chain(MANY..MANY + 500).collect();
+        same(&values_of(&d), &expect.iter().map(|&k| (k, k)).collect());
+        same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
+        same(&set_values(&s), &expect);
+        for k in [1, 2, 998, 1001, 1499] {
+            assert_eq!(d.get(&k).map(|v| v.0), Some(k));
+            assert_eq!(kd.get(&Item(k)), Some(k));
+            assert!(s.contains(&Item(k)));
+        }
+        drop((values, fresh));
+        assert_eq!((d.len(), kd.len(), s.len()), (0, 0, 0));
+        assert!(values_of(&d).is_empty() && keys_of(&kd).is_empty() && set_values(&s).is_empty());
+    }
+
+    #[test]
+    fn iterators_open_across_chunks_while_entries_die_and_arrive() {
+        let mut values = items(0..MANY);
+        let d = by_value(&values);
+        let kd = by_key(&values);
+        let s = set_of(&values);
+        let mut it_d = d.iter();
+        let mut it_k = kd.iter();
+        let mut it_s = s.iter();
+        // Take part of the first chunks, one at a time.
+        let mut seen_d: BTreeSet<u32> = (&mut it_d).take(150).map(|(k, _)| k).collect();
+        let mut seen_k: BTreeSet<u32> = (&mut it_k).take(150).map(|(k, _)| k.0).collect();
+        let mut seen_s: BTreeSet<u32> = (&mut it_s).take(150).map(|e| e.0).collect();
+        // Half of everything dies (also entries already yielded, also entries not reached),
+        // and new entries arrive (in fresh slots: the iterators must not see them).
+        values.retain(|v| v.0 % 2 == 0);
+        let fresh = items(MANY..MANY + 400);
+        for v in &fresh {
+            d.insert(v.0, v);
+            kd.insert(v, v.0);
+            s.add(v);
+        }
+        seen_d.extend(it_d.map(|(k, _)| k));
+        seen_k.extend(it_k.map(|(k, _)| k.0));
+        seen_s.extend(it_s.map(|e| e.0));
+        for seen in [&seen_d, &seen_k, &seen_s] {
+            assert!(
+                seen.iter().all(|&k| k < MANY),
+                "nothing inserted after iter()"
+            );
+            // Everything alive when reached was yielded, exactly once (sets dedupe, so count).
+            assert!((0..MANY).filter(|k| k % 2 == 0).all(|k| seen.contains(&k)));
+            assert!(
+                seen.iter().filter(|&&k| k % 2 == 1).count() <= 150,
+                "the dead not yet reached are skipped"
+            );
+        }
+        // With the iterators closed, the slots of the dead are free again.
+        assert_eq!((d.len(), kd.len(), s.len()), (900, 900, 900));
+        let again = items(MANY + 400..MANY + 900);
+        for v in &again {
+            d.insert(v.0, v);
+            kd.insert(v, v.0);
+            s.add(v);
+        }
+        assert_eq!((d.len(), kd.len(), s.len()), (1400, 1400, 1400));
+        let expect: BTreeSet<u32> = (0..MANY)
+            .filter(|k| k % 2 == 0)
+            .chain(MANY..MANY + 900)
+            .collect();
+        same(&values_of(&d), &expect.iter().map(|&k| (k, k)).collect());
+        same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
+        same(&set_values(&s), &expect);
+    }
+
+    #[test]
+    fn an_iterator_counts_each_entry_once_across_chunk_boundaries() {
+        let values = items(0..MANY);
+        let d = by_value(&values);
+        let kd = by_key(&values);
+        let s = set_of(&values);
+        // Interleaved iterators, opened at different times, each counting every entry once.
+        let mut a = d.iter();
+        let first: Vec<u32> = (&mut a).take(333).map(|(k, _)| k).collect();
+        let b = d.iter();
+        let rest: Vec<u32> = a.map(|(k, _)| k).collect();
+        let all: Vec<u32> = b.map(|(k, _)| k).collect();
+        assert_eq!(first.len() + rest.len(), MANY as usize);
+        let union: BTreeSet<u32> = first.iter().chain(&rest).copied().collect();
+        assert_eq!(union.len(), MANY as usize);
+        assert_eq!(all.iter().copied().collect::<BTreeSet<_>>(), union);
+        assert_eq!(kd.iter().count(), MANY as usize);
+        assert_eq!(s.iter().count(), MANY as usize);
+        assert_eq!(kd.keys().count() + s.iter().count(), 2 * MANY as usize);
+        drop(values);
+        assert_eq!(
+            (d.iter().count(), kd.iter().count(), s.iter().count()),
+            (0, 0, 0)
+        );
+    }
+
+    #[test]
+    fn insert_then_die_cycles_reuse_slots() {
+        let d = WeakValueDictionary::<u32, Item>::new();
+        let kd = WeakKeyDictionary::<Item, u32>::new();
+        let s = WeakSet::<Item>::new();
+        let keep = items(0..200);
+        for v in &keep {
+            d.insert(v.0, v);
+            kd.insert(v, v.0);
+            s.add(v);
+        }
+        // (Fewer rounds under Miri.)
+        let rounds = if cfg!(miri) { 1_200 } else { 20_000 };
+        for round in 0..rounds {
+            let v = Obj::new(Item(1_000_000 + round));
+            d.insert(v.0, &v);
+            kd.insert(&v, v.0);
+            s.add(&v);
+            assert_eq!(d.len(), 201);
+            if round % 100 == 0 {
+                // An iterator open across a death: the slot is not reused until it closes.
+                let mut it = d.iter();
+                let one = it.next();
+                drop(v);
+                let w = Obj::new(Item(2_000_000 + round));
+                d.insert(w.0, &w);
+                assert_eq!(
+                    it.count() + usize::from(one.is_some()),
+                    200 + usize::from(one.as_ref().is_some_and(|(k, _)| *k >= 1_000_000))
+                );
+                drop((one, w));
+            }
+        }
+        assert_eq!((d.len(), kd.len(), s.len()), (200, 200, 200));
+        same(&values_of(&d), &(0..200).map(|k| (k, k)).collect());
+    }
+}
