@@ -278,3 +278,25 @@ fn item_92_update_through_a_shared_handle() {
     keys.update([(values[0].clone(), 9)]);
     assert_eq!(keys.get(&Item(0)), Some(9));
 }
+
+#[test]
+fn reinserting_the_live_value_stores_a_fresh_weak_reference() {
+    // Python: `d[k] = v` stores a new `KeyedRef` even when `v` is the value already there.
+    let v = Obj::new(Item(1));
+    let d = WeakValueDictionary::new();
+    d.insert(1, &v);
+    let before = d.valuerefs();
+    assert!(Obj::ptr_eq(&d.insert(1, &v).unwrap(), &v));
+    let after = d.valuerefs();
+    assert_eq!((before.len(), after.len(), d.len()), (1, 1, 1));
+    assert!(!before[0].ptr_eq(&after[0]), "a fresh weak reference");
+    // The old one is out of the dictionary but still a weak reference to `v`, as `before`
+    // holds it; dropping it leaves the new one only.
+    assert_eq!(getweakrefcount(&v), 2);
+    drop(before);
+    assert_eq!(getweakrefcount(&v), 1);
+    assert!(wr::getweakrefs(&v)[0].ptr_eq(&after[0]));
+    drop(v);
+    assert!(d.is_empty());
+    assert!(after[0].upgrade().is_none());
+}

@@ -324,15 +324,16 @@ where
                 }
             };
             let previous = old.upgrade();
-            if let Some(live) = &previous {
-                if mode == Write::IfAbsent || Obj::ptr_eq(live, value) {
-                    // Kept (or already `value`): the entry stays as it is.
-                    return previous;
-                }
+            if previous.is_some() && mode == Write::IfAbsent {
+                // Kept: the entry stays as it is.
+                return previous;
             }
             // Replaced (or dead, its removal still pending): a new entry for `value` takes the
             // original key object over; the old entry, which iterators may still read, gets the
-            // key given (equal to it) and leaves, its pending removal finding nothing.
+            // key given (equal to it) and leaves, its pending removal finding nothing. This is
+            // also what happens when `value` is the live value already: as in Python, where
+            // `d[key] = value` always stores a fresh `KeyedRef`, the entry (the weak reference
+            // that `valuerefs` and `getweakrefs` return) is a new one.
             let mut original = key.take().expect("still here");
             // SAFETY: the old node is indexed, so it holds its key; we hold the lock.
             core::mem::swap(unsafe { old.extra_mut() }, &mut original);
