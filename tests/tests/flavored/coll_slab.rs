@@ -209,4 +209,48 @@ mod slab {
         assert_eq!((d.len(), kd.len(), s.len()), (200, 200, 200));
         same(&values_of(&d), &(0..200).map(|k| (k, k)).collect());
     }
+
+    /// A value whose `Clone` panics for one number, once.
+    #[derive(Debug)]
+    struct Touchy(u32, Arc<std::sync::atomic::AtomicU32>);
+
+    impl Clone for Touchy {
+        fn clone(&self) -> Self {
+            if self.1.compare_exchange(self.0, u32::MAX, SeqCst, SeqCst).is_ok() {
+                panic!("Clone panics");
+            }
+            Touchy(self.0, Arc::clone(&self.1))
+        }
+    }
+
+    #[test]
+    fn an_iterator_resumed_after_a_panicking_clone_yields_no_entry_twice() {
+        let keys = items(0..300);
+        for bad in [0, 5, 63, 64, 150, 299] {
+            let trigger = Arc::new(std::sync::atomic::AtomicU32::new(u32::MAX));
+            let d = WeakKeyDictionary::<Item, Touchy>::new();
+            for k in &keys {
+                d.insert(k, Touchy(k.0, Arc::clone(&trigger)));
+            }
+            trigger.store(bad, SeqCst);
+            let mut it = d.iter();
+            let mut seen = BTreeSet::new();
+            let mut panics = 0;
+            loop {
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| it.next())) {
+                    Ok(Some((k, v))) => {
+                        assert_eq!(k.0, v.0);
+                        assert!(seen.insert(k.0), "{} yielded twice (bad {bad})", k.0);
+                    }
+                    Ok(None) => break,
+                    Err(_) => panics += 1,
+                }
+            }
+            drop(it);
+            // The entry whose clone panicked is skipped; every other one is yielded once.
+            assert_eq!(panics, 1);
+            same(&seen, &(0..300).filter(|&k| k != bad).collect());
+            assert_eq!(d.len(), 300);
+        }
+    }
 }

@@ -983,7 +983,9 @@ impl<T: ?Sized, X, F: Flavor> State<T, X, F> {
     /// Copies up to `room` entries visible to `cursor` into `buf` (which has room for them),
     /// from where it is, advancing it: each entry's object pointer and `copy` of its part
     /// (`reads_part`: whether `copy` reads it). Stops early at an entry whose part is lent
-    /// (checked out), returning `true`; that entry is visited again next time.
+    /// (checked out), returning `true`; that entry is visited again next time. If a `copy`
+    /// panics, the cursor is left past that entry, after the ones copied before it, which stay
+    /// in `buf`: each entry is copied at most once.
     ///
     /// A slot is visible if its entry is indexed, or left the index at or after the cursor's
     /// epoch and still holds its part. The walk goes a chunk at a time, by node address.
@@ -996,16 +998,20 @@ impl<T: ?Sized, X, F: Flavor> State<T, X, F> {
         reads_part: bool,
         mut copy: impl FnMut(Option<&X>) -> B,
     ) -> bool {
-        /// Sets the length of `buf` to what was written, also if a copy panics midway (so that
-        /// the copies made are dropped, by whoever drops `buf`, after the lock).
+        /// Sets the length of `buf` to what was written, and the cursor to the next slot to
+        /// visit, also if a copy panics midway (so that the copies made are dropped, by
+        /// whoever drops `buf`, after the lock, and are not made again).
         struct Written<'a, E> {
             buf: &'a mut Vec<E>,
             len: usize,
+            cursor: &'a mut u32,
+            next: u32,
         }
         impl<E> Drop for Written<'_, E> {
             fn drop(&mut self) {
                 // SAFETY: the first `len` elements are initialized (written below).
                 unsafe { self.buf.set_len(self.len) };
+                *self.cursor = self.next;
             }
         }
         assert!(
@@ -1015,25 +1021,29 @@ impl<T: ?Sized, X, F: Flavor> State<T, X, F> {
         let capacity = Geometry::<T, X, F>::CAPACITY as u32;
         let numbers = IN_CHUNK + 1;
         let target = buf.len() + room;
+        let (bound, epoch) = (cursor.bound, cursor.epoch);
         cursor.run = 0;
         let mut out = Written {
             len: buf.len(),
             buf,
+            next: cursor.next,
+            cursor: &mut cursor.next,
         };
-        while cursor.next < cursor.bound && out.len < target {
-            let first = cursor.next & !IN_CHUNK;
-            let end = cursor.bound.min(first + capacity);
+        while out.next < bound && out.len < target {
+            let first = out.next & !IN_CHUNK;
+            let end = bound.min(first + capacity);
             // Visiting at most `room` slots writes at most `room` entries: one bound for both.
-            let steps = (end - cursor.next).min((target - out.len) as u32);
-            let mut node = self.slab.slot(cursor.next).node;
+            let steps = (end - out.next).min((target - out.len) as u32);
+            let start = out.next;
+            let mut node = self.slab.slot(start).node;
             for step in 0..steps {
                 let list = SlabNode::list(node);
                 // SAFETY: the slot holds a node (it is below the high-water mark), initialized.
                 let list = unsafe { list.as_ref() };
                 let state = list.slab_state();
-                if state == INDEXED || visible(list, cursor.epoch) {
+                if state == INDEXED || visible(list, epoch) {
                     if reads_part && state & BUSY != 0 {
-                        cursor.next += step;
+                        out.next = start + step;
                         return true;
                     }
                     // SAFETY: a visible node is linked or has handles, made through the view
@@ -1046,6 +1056,8 @@ impl<T: ?Sized, X, F: Flavor> State<T, X, F> {
                     } else {
                         None
                     };
+                    // Past this entry if the copy panics.
+                    out.next = start + step + 1;
                     let entry = (obj, copy(part));
                     // SAFETY: below `target`, within the room the caller made.
                     unsafe { out.buf.as_mut_ptr().add(out.len).write(entry) };
@@ -1054,11 +1066,11 @@ impl<T: ?Sized, X, F: Flavor> State<T, X, F> {
                 // SAFETY: at most one past the chunk's last node (`end` is in the chunk).
                 node = unsafe { node.add(1) };
             }
-            let slot = cursor.next + steps;
+            let slot = start + steps;
             // Past the chunk's last slot, the next chunk's first (the numbers between are
             // unused).
-            cursor.next = if slot == first + capacity {
-                (first + numbers).min(cursor.bound)
+            out.next = if slot == first + capacity {
+                (first + numbers).min(bound)
             } else {
                 slot
             };
