@@ -408,6 +408,7 @@ pub use method::Method;
 pub use proxy::{Callable, FieldRef, ProxyAccess, ReferenceError, proxy, proxy_with_callback};
 pub use unraisable::{Unraisable, UnraisableHook, set_unraisable_hook, take_unraisable_hook};
 pub use weakref::{getweakrefcount, getweakrefs};
+#[cfg(feature = "derive")]
 pub use weakref_derive::{Weakrefable, forward};
 pub use weakrefable::{Proxied, Weakrefable};
 
