@@ -297,3 +297,61 @@ fn writer_waits_for_a_reservation() {
         assert!(Obj::ptr_eq(&d.get(&1).unwrap(), &theirs));
     });
 }
+
+/// A key that records, when dropped, whether it was dropped on the thread that made it.
+#[derive(Debug)]
+struct Recorder(u32, thread::ThreadId, &'static [AtomicUsize; 2]);
+
+impl PartialEq for Recorder {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for Recorder {}
+
+impl std::hash::Hash for Recorder {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        if self.0 == 1 {
+            let here = usize::from(thread::current().id() == self.1);
+            self.2[here].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A value dies on one thread while the other looks a key up (a section without a bin, whose
+/// release does pushed work through a full guard): the death's removal either locks the table
+/// itself, or is pushed onto the lock word while the reader holds it, and the reader, unlocking,
+/// takes it and does it (its removed key is then dropped on the reader's thread, after the
+/// lock). Both happen; the removal is never lost or done twice.
+#[test]
+fn removal_pushed_while_the_holder_unlocks() {
+    static OUTCOMES: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    /// Where the probes' drops are counted (not looked at).
+    static PROBES: [AtomicUsize; 2] = [AtomicUsize::new(0), AtomicUsize::new(0)];
+    loom::model(|| {
+        let me = thread::current().id();
+        let d: Arc<WeakValueDictionary<Recorder, Item>> = Arc::new(WeakValueDictionary::new());
+        let a = Obj::new(Item(1));
+        let b = Obj::new(Item(2));
+        d.insert(Recorder(1, me, &OUTCOMES), &a);
+        d.insert(Recorder(2, me, &OUTCOMES), &b);
+        let dying = thread::spawn(move || drop(a));
+        let found = d.get(&Recorder(2, me, &PROBES));
+        assert!(Obj::ptr_eq(&found.unwrap(), &b));
+        dying.join().unwrap();
+        assert_eq!(d.len(), 1);
+        assert!(d.get(&Recorder(1, me, &PROBES)).is_none());
+        drop(b);
+        assert!(d.is_empty());
+    });
+    // The key of the dead value's entry was dropped on the reader's thread (pushed) in some
+    // executions and on the dying thread (it locked the table) in others.
+    assert_both_explored(&OUTCOMES);
+}
