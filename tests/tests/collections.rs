@@ -540,6 +540,162 @@ mod unsync_self_waits {
     }
 }
 
+/// A vacant entry whose insert panics (a key's `Eq`) after its reservation of the key ended
+/// must not end a reservation again: by the time the entry drops, another entry may hold the
+/// key's (here: made by the dropped key's destructor, which runs after the lock, before the
+/// entry drops). Shown in `unsync`, where writing a reserved key panics instead of waiting.
+mod reservation_ends_once {
+    use std::cell::{Cell, RefCell};
+    use std::hash::{Hash, Hasher};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use std::hash::RandomState;
+
+    use weakref_core::flavor::Unsync;
+    use weakref_core::unsync::collections::value_entry::{Entry, VacantEntry};
+    use weakref_core::unsync::{Obj, WeakValueDictionary, Weakrefable};
+
+    #[derive(Weakrefable)]
+    struct Item;
+
+    type Dict = WeakValueDictionary<Key, Item>;
+    type Vacant = VacantEntry<'static, Key, Item, RandomState, Unsync>;
+
+    thread_local! {
+        /// Whether the next `Eq` panics (once).
+        static EQ_PANICS: Cell<bool> = const { Cell::new(false) };
+        /// The dictionary, for the destructor of key 2.
+        static DICT: Cell<Option<&'static Dict>> = const { Cell::new(None) };
+        /// The entry that destructor made.
+        static STASH: RefCell<Option<Vacant>> = const { RefCell::new(None) };
+    }
+
+    /// Keys that all hash alike, so that every two are compared and share one reservation.
+    struct Key(u32);
+
+    impl PartialEq for Key {
+        fn eq(&self, other: &Self) -> bool {
+            if EQ_PANICS.with(|armed| armed.replace(false)) {
+                panic!("Eq panics");
+            }
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Key {}
+
+    impl Hash for Key {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            0u8.hash(state);
+        }
+    }
+
+    impl Drop for Key {
+        fn drop(&mut self) {
+            if self.0 != 2 {
+                return;
+            }
+            // Key 2's write panicked, and its reservation ended: another entry reserves.
+            let Some(dict) = DICT.with(Cell::take) else {
+                return;
+            };
+            let Entry::Vacant(entry) = dict.entry(Key(3)) else {
+                unreachable!("key 3 has no value")
+            };
+            STASH.with(|stash| *stash.borrow_mut() = Some(entry));
+        }
+    }
+
+    #[test]
+    fn a_panicking_insert_leaves_a_later_reservation_alone() {
+        let dict: &'static Dict = Box::leak(Box::new(WeakValueDictionary::new()));
+        let one = Obj::new(Item);
+        dict.insert(Key(1), &one);
+        let Entry::Vacant(entry) = dict.entry(Key(2)) else {
+            unreachable!("key 2 has no value")
+        };
+        DICT.with(|cell| cell.set(Some(dict)));
+        EQ_PANICS.with(|armed| armed.set(true));
+        let two = Obj::new(Item);
+        assert!(catch_unwind(AssertUnwindSafe(|| entry.insert(&two))).is_err());
+        assert!(
+            STASH.with(|stash| stash.borrow().is_some()),
+            "key 3 reserved"
+        );
+        // Key 3's entry still holds the reservation: writing a key that shares it panics.
+        let four = Obj::new(Item);
+        assert!(
+            catch_unwind(AssertUnwindSafe(|| dict.insert(Key(4), &four))).is_err(),
+            "the reservation of key 3 was ended by key 2's entry"
+        );
+        let entry = STASH.with(|stash| stash.borrow_mut().take()).unwrap();
+        entry.insert(&four);
+        assert_eq!(dict.len(), 2);
+    }
+}
+
+/// A vacant entry used from a key's `Eq` (under the dictionary's lock: forbidden) in `unsync`:
+/// its insert panics, and the entry, dropped while that panic unwinds, cannot end its
+/// reservation under the held lock; it must not panic again (which would abort the process).
+mod reentrant_vacant_entry {
+    use std::cell::RefCell;
+    use std::hash::RandomState;
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use weakref_core::flavor::Unsync;
+    use weakref_core::unsync::collections::value_entry::{Entry, VacantEntry};
+    use weakref_core::unsync::{Obj, WeakValueDictionary, Weakrefable};
+
+    #[derive(Weakrefable)]
+    struct Item;
+
+    type Vacant = VacantEntry<'static, Meddler, Item, RandomState, Unsync>;
+
+    thread_local! {
+        /// An entry for `Eq` to use.
+        static STASH: RefCell<Option<Vacant>> = const { RefCell::new(None) };
+    }
+
+    /// A key whose `Eq` inserts through the stashed entry.
+    #[derive(Hash)]
+    struct Meddler(u32);
+
+    impl PartialEq for Meddler {
+        fn eq(&self, other: &Self) -> bool {
+            if let Some(entry) = STASH.with(|stash| stash.borrow_mut().take()) {
+                entry.insert(&Obj::new(Item));
+            }
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Meddler {}
+
+    #[test]
+    fn an_entry_dropped_while_its_reentrant_insert_unwinds_does_not_abort() {
+        let d: &'static WeakValueDictionary<Meddler, Item> =
+            Box::leak(Box::new(WeakValueDictionary::new()));
+        let one = Obj::new(Item);
+        d.insert(Meddler(1), &one);
+        let Entry::Vacant(entry) = d.entry(Meddler(2)) else {
+            unreachable!("no value")
+        };
+        STASH.with(|stash| *stash.borrow_mut() = Some(entry));
+        let outcome = catch_unwind(AssertUnwindSafe(|| d.get(&Meddler(1)).is_some()));
+        let payload = outcome.expect_err("the re-entrant insert panics");
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or_default();
+        assert!(message.contains("must not use the collection"), "{message}");
+        assert_eq!(d.len(), 1, "still usable");
+        assert!(d.get(&Meddler(1)).is_some());
+        drop(one);
+        assert!(d.is_empty());
+    }
+}
+
 /// What the `unsync` flavor does when a key's `Eq` uses its own collection (documented as
 /// forbidden): a clear panic, not a `RefCell` error or undefined behaviour; the collection
 /// stays usable.

@@ -1365,6 +1365,22 @@ impl<T: ?Sized, X, F: Flavor> Core<T, X, F> {
         }
     }
 
+    /// Takes the lock for a destructor's cleanup (ending a reservation): as
+    /// [`lock`](Self::lock), except while the thread panics in the single-threaded flavor with
+    /// the lock held further up its stack (user code under the lock used the collection, and
+    /// panicked for it): then `None`, as a second panic would abort, and the cleanup is skipped.
+    pub(crate) fn lock_for_cleanup(&self) -> Option<Guard<'_, T, X, F>> {
+        if F::TableLock::CONCURRENT || !std::thread::panicking() {
+            return Some(self.lock());
+        }
+        self.lock.try_lock().then(|| Guard {
+            core: self.this,
+            bin: ManuallyDrop::new(Bin::new()),
+            refs: 0,
+            _lock: PhantomData,
+        })
+    }
+
     /// Takes the lock for a section that takes nothing out, as [`lock`](Self::lock) does.
     #[inline]
     pub(crate) fn lock_bare(&self) -> BareGuard<'_, T, X, F> {

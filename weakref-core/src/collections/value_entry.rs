@@ -263,10 +263,12 @@ where
     /// Stores `value`, ending the reservation.
     fn store(mut self, value: &Obj<V, F>) {
         let key = self.key.take().expect("held until the entry is consumed");
-        // The write ends the reservation first thing under the lock. Should it panic (a key's
-        // `Eq`), `Drop` ends it again, which finds it ended and does nothing.
-        let _previous = self.dict.write(key, self.hash, value, Write::Reserved);
-        self.reserved = false;
+        // The write ends the reservation first thing under the lock, and clears `reserved` with
+        // it: should the write panic after that (a key's `Eq`), `Drop` does not end it again
+        // (another entry may hold the key's reservation by then).
+        let _previous = self
+            .dict
+            .write(key, self.hash, value, Write::Reserved, &mut self.reserved);
     }
 }
 

@@ -150,9 +150,13 @@ impl<K: ?Sized, V, S, M, F: Flavor> WeakKeyDictionary<K, V, S, M, F> {
         }
     }
 
-    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's).
+    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's), unless the
+    /// entry drops while its thread panics for having used the collection under its lock (see
+    /// `Core::lock_for_cleanup`).
     pub(crate) fn unreserve(&self, hash: u64) {
-        let mut guard = self.table.core().lock();
+        let Some(mut guard) = self.table.core().lock_for_cleanup() else {
+            return;
+        };
         let (state, bin, _) = guard.parts();
         state.unreserve(hash, bin);
     }

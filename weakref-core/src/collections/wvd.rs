@@ -171,9 +171,13 @@ impl<K, V: ?Sized, S, F: Flavor> WeakValueDictionary<K, V, S, F> {
         }
     }
 
-    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's).
+    /// Ends the reservation of the key whose hash is `hash` (a vacant entry's), unless the
+    /// entry drops while its thread panics for having used the collection under its lock (see
+    /// `Core::lock_for_cleanup`).
     pub(crate) fn unreserve(&self, hash: u64) {
-        let mut guard = self.table.core().lock();
+        let Some(mut guard) = self.table.core().lock_for_cleanup() else {
+            return;
+        };
         let (state, bin, _) = guard.parts();
         state.unreserve(hash, bin);
     }
@@ -294,12 +298,18 @@ where
     /// Stores `value` under `key` (whose hash is `hash`), as `mode` says; returns the live value
     /// the key had (kept, with `IfAbsent`, or replaced). A replaced entry's key object stays the
     /// key (the new entry takes it over); the key given is then dropped, after the lock.
+    ///
+    /// With `Write::Reserved`, `reservation` is the caller's record that it holds the key's
+    /// reservation: the reservation is ended first thing under the lock, and the record cleared
+    /// with it, so that a caller whose write then panics (a key's `Eq`) does not end it again,
+    /// when it may be another entry's.
     pub(crate) fn write(
         &self,
         key: K,
         hash: u64,
         value: &Obj<V, F>,
         mode: Write,
+        reservation: &mut bool,
     ) -> Option<Obj<V, F>> {
         let tag = fold(hash);
         // Out here until stored: if a key's `Eq` panics, it is dropped after the lock.
@@ -308,7 +318,9 @@ where
             let mut guard = self.table.core().lock();
             let (state, bin, core) = guard.parts();
             if mode == Write::Reserved {
-                state.unreserve(hash, bin);
+                if core::mem::replace(reservation, false) {
+                    state.unreserve(hash, bin);
+                }
             } else if state.reserved(hash) {
                 // A vacant entry (another thread's constructor) has the key: wait for it.
                 state.register_waiter(WAITS_FOR_RESERVATION);
@@ -363,7 +375,7 @@ where
     /// ```
     pub fn insert(&self, key: K, value: &Obj<V, F>) -> Option<Obj<V, F>> {
         let hash = self.hash_key(&key);
-        self.write(key, hash, value, Write::Replace)
+        self.write(key, hash, value, Write::Replace, &mut false)
     }
 
     /// Inserts every `(key, value)` pair, values given as `Obj` or `&Obj` (Python's
@@ -538,7 +550,7 @@ where
     /// ```
     pub fn setdefault(&self, key: K, default: &Obj<V, F>) -> Obj<V, F> {
         let hash = self.hash_key(&key);
-        self.write(key, hash, default, Write::IfAbsent)
+        self.write(key, hash, default, Write::IfAbsent, &mut false)
             .unwrap_or_else(|| default.clone())
     }
 

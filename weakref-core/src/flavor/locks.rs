@@ -128,6 +128,9 @@ pub trait TableLock {
     /// the table's collection, which the collections document as forbidden, can do that).
     fn lock(&self);
 
+    /// Takes the lock if it is free right now, and says whether it did.
+    fn try_lock(&self) -> bool;
+
     /// Takes the lock and returns `true` if it is free; otherwise pushes `node` for the holder,
     /// linking it to the node below it with `link(below)` first, and returns `false`. Never
     /// waits for the holder.
@@ -181,6 +184,19 @@ impl TableLock for AtomicPtr<()> {
             }
             crate::loom::backoff(&mut spins);
         }
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        // Acquire on success pairs with the Release of `unlock_or_take`, as in `lock`. Relaxed
+        // on failure: nothing is read.
+        self.compare_exchange(
+            core::ptr::null_mut(),
+            core::ptr::without_provenance_mut(TABLE_LOCKED),
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        )
+        .is_ok()
     }
 
     #[inline]
@@ -259,6 +275,15 @@ impl TableLock for Cell<*mut ()> {
             collection_reentered();
         }
         self.set(core::ptr::without_provenance_mut(TABLE_LOCKED));
+    }
+
+    #[inline]
+    fn try_lock(&self) -> bool {
+        if !self.get().is_null() {
+            return false;
+        }
+        self.set(core::ptr::without_provenance_mut(TABLE_LOCKED));
+        true
     }
 
     #[inline]
