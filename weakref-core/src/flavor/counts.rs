@@ -4,7 +4,7 @@
 
 use core::cell::Cell;
 
-use crate::loom::atomic::{self, AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::atomic::{AtomicPtr, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 
 /// Counts past this are treated as a leak of handles and abort, as `Arc` does: a count that
 /// wrapped around to zero would free an object still in use.
@@ -132,7 +132,7 @@ fn acquire_after_last_decrement(count: &AtomicUsize) {
     #[cfg(not(weakref_tsan))]
     {
         let _ = count;
-        atomic::fence(Ordering::Acquire);
+        crate::loom::atomic::fence(Ordering::Acquire);
     }
     #[cfg(weakref_tsan)]
     {
