@@ -237,6 +237,10 @@ impl Wrapper {
 
     /// An accessor per field, with the field's visibility: a guard lending the field, or
     /// `Err(ReferenceError)`.
+    ///
+    /// The projection closure's parameter is typed: rustc then need not deduce the closure's
+    /// signature from `map`'s, which makes each accessor cheaper to compile (about 15% of a
+    /// derived type's cost with four fields, `benches/derive_cost.py`).
     fn accessors(&self, container: &Container<'_>) -> TokenStream {
         if container.fields.is_empty() {
             return TokenStream::new();
@@ -275,7 +279,7 @@ impl Wrapper {
                     #krate::FieldRef<<#param as #krate::ProxyAccess>::Strong, #ty>,
                     #krate::ReferenceError,
                 > {
-                    #krate::ProxyAccess::map(&self.0, |this| &this.#member)
+                    #krate::ProxyAccess::map(&self.0, |this: &#proxied| &this.#member)
                 }
             }
         });

@@ -43,7 +43,7 @@
 //!     impl<P: ::weakref_core::ProxyAccess<Target = Counter>> CounterProxy<P> {
 //!         /// Lends the `count` field ...
 //!         pub fn count(&self) -> Result<FieldRef<P::Strong, AtomicU32>, ReferenceError> {
-//!             ::weakref_core::ProxyAccess::map(&self.0, |this| &this.count)
+//!             ::weakref_core::ProxyAccess::map(&self.0, |this: &Counter| &this.count)
 //!         }
 //!         // ... one accessor per field
 //!     }
