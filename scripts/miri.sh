@@ -16,4 +16,4 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/miri}"
 
 cargo +nightly miri test --locked -p weakref-core --lib --tests
 cargo +nightly miri test --locked -p weakref-tests --test refs --test threads --test derive --test proxies --test finalize --test dyn_objects --test idioms \
-  --test collections --test collections_stress
+  --test collections --test collections_stress --test collections_drop_after_lock

@@ -8,8 +8,12 @@ mod slab {
 
     use super::*;
 
-    /// Enough entries for a dozen chunks.
-    const MANY: u32 = 1000;
+    /// Enough entries for a dozen chunks (three under Miri, which is slow); a multiple of 20.
+    const MANY: u32 = if cfg!(miri) { 260 } else { 1000 };
+    /// The size of a slice of `MANY` in twentieths.
+    const fn twentieths(n: u32) -> u32 {
+        MANY / 20 * n
+    }
 
     /// `v.0 -> v` for each `v`.
     fn by_value(values: &[Obj<Item>]) -> WeakValueDictionary<u32, Item> {
@@ -56,7 +60,8 @@ mod slab {
         let d = by_value(&values);
         let kd = by_key(&values);
         let s = set_of(&values);
-        assert_eq!((d.len(), kd.len(), s.len()), (1000, 1000, 1000));
+        let many = MANY as usize;
+        assert_eq!((d.len(), kd.len(), s.len()), (many, many, many));
         // Every third object dies, every fifth key is removed explicitly.
         values.retain(|v| v.0 % 3 != 0);
         for k in (0..MANY).filter(|k| k % 5 == 0) {
@@ -72,17 +77,21 @@ mod slab {
         same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
         same(&set_values(&s), &expect);
         // The freed slots are taken again (no iterator is open): the collections stay exact.
-        let fresh = items(MANY..MANY + 500);
+        let fresh = items(MANY..MANY + twentieths(10));
         for v in &fresh {
             d.insert(v.0, v);
             kd.insert(v, v.0);
             s.add(v);
         }
-        let expect: BTreeSet<u32> = expect.into_iter().chain(MANY..MANY + 500).collect();
+        let expect: BTreeSet<u32> = expect
+            .into_iter()
+            .chain(MANY..MANY + twentieths(10))
+            .collect();
         same(&values_of(&d), &expect.iter().map(|&k| (k, k)).collect());
         same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
         same(&set_values(&s), &expect);
-        for k in [1, 2, 998, 1001, 1499] {
+        let last_kept = (0..MANY).rev().find(alive).expect("some keys stay");
+        for k in [1, 2, last_kept, MANY + 1, MANY + twentieths(10) - 1] {
             assert_eq!(d.get(&k).map(|v| v.0), Some(k));
             assert_eq!(kd.get(&Item(k)), Some(k));
             assert!(s.contains(&Item(k)));
@@ -102,13 +111,14 @@ mod slab {
         let mut it_k = kd.iter();
         let mut it_s = s.iter();
         // Take part of the first chunks, one at a time.
-        let mut seen_d: BTreeSet<u32> = (&mut it_d).take(150).map(|(k, _)| k).collect();
-        let mut seen_k: BTreeSet<u32> = (&mut it_k).take(150).map(|(k, _)| k.0).collect();
-        let mut seen_s: BTreeSet<u32> = (&mut it_s).take(150).map(|e| e.0).collect();
+        let taken = twentieths(3) as usize;
+        let mut seen_d: BTreeSet<u32> = (&mut it_d).take(taken).map(|(k, _)| k).collect();
+        let mut seen_k: BTreeSet<u32> = (&mut it_k).take(taken).map(|(k, _)| k.0).collect();
+        let mut seen_s: BTreeSet<u32> = (&mut it_s).take(taken).map(|e| e.0).collect();
         // Half of everything dies (also entries already yielded, also entries not reached),
         // and new entries arrive (in fresh slots: the iterators must not see them).
         values.retain(|v| v.0 % 2 == 0);
-        let fresh = items(MANY..MANY + 400);
+        let fresh = items(MANY..MANY + twentieths(8));
         for v in &fresh {
             d.insert(v.0, v);
             kd.insert(v, v.0);
@@ -125,22 +135,24 @@ mod slab {
             // Everything alive when reached was yielded, exactly once (sets dedupe, so count).
             assert!((0..MANY).filter(|k| k % 2 == 0).all(|k| seen.contains(&k)));
             assert!(
-                seen.iter().filter(|&&k| k % 2 == 1).count() <= 150,
+                seen.iter().filter(|&&k| k % 2 == 1).count() <= taken,
                 "the dead not yet reached are skipped"
             );
         }
         // With the iterators closed, the slots of the dead are free again.
-        assert_eq!((d.len(), kd.len(), s.len()), (900, 900, 900));
-        let again = items(MANY + 400..MANY + 900);
+        let live = twentieths(10 + 8) as usize;
+        assert_eq!((d.len(), kd.len(), s.len()), (live, live, live));
+        let again = items(MANY + twentieths(8)..MANY + twentieths(18));
         for v in &again {
             d.insert(v.0, v);
             kd.insert(v, v.0);
             s.add(v);
         }
-        assert_eq!((d.len(), kd.len(), s.len()), (1400, 1400, 1400));
+        let live = twentieths(10 + 18) as usize;
+        assert_eq!((d.len(), kd.len(), s.len()), (live, live, live));
         let expect: BTreeSet<u32> = (0..MANY)
             .filter(|k| k % 2 == 0)
-            .chain(MANY..MANY + 900)
+            .chain(MANY..MANY + twentieths(18))
             .collect();
         same(&values_of(&d), &expect.iter().map(|&k| (k, k)).collect());
         same(&keys_of(&kd), &expect.iter().map(|&k| (k, k)).collect());
@@ -155,7 +167,7 @@ mod slab {
         let s = set_of(&values);
         // Interleaved iterators, opened at different times, each counting every entry once.
         let mut a = d.iter();
-        let first: Vec<u32> = (&mut a).take(333).map(|(k, _)| k).collect();
+        let first: Vec<u32> = (&mut a).take(MANY as usize / 3).map(|(k, _)| k).collect();
         let b = d.iter();
         let rest: Vec<u32> = a.map(|(k, _)| k).collect();
         let all: Vec<u32> = b.map(|(k, _)| k).collect();
@@ -185,7 +197,7 @@ mod slab {
             s.add(v);
         }
         // (Fewer rounds under Miri.)
-        let rounds = if cfg!(miri) { 1_200 } else { 20_000 };
+        let rounds = if cfg!(miri) { 300 } else { 20_000 };
         for round in 0..rounds {
             let v = Obj::new(Item(1_000_000 + round));
             d.insert(v.0, &v);
@@ -225,8 +237,10 @@ mod slab {
 
     #[test]
     fn an_iterator_resumed_after_a_panicking_clone_yields_no_entry_twice() {
-        let keys = items(0..300);
-        for bad in [0, 5, 63, 64, 150, 299] {
+        // (Fewer under Miri: still more than two batches.)
+        let n = if cfg!(miri) { 140 } else { 300 };
+        let keys = items(0..n);
+        for bad in [0, 5, 63, 64, n / 2, n - 1] {
             let trigger = Arc::new(std::sync::atomic::AtomicU32::new(u32::MAX));
             let d = WeakKeyDictionary::<Item, Touchy>::new();
             for k in &keys {
@@ -249,8 +263,8 @@ mod slab {
             drop(it);
             // The entry whose clone panicked is skipped; every other one is yielded once.
             assert_eq!(panics, 1);
-            same(&seen, &(0..300).filter(|&k| k != bad).collect());
-            assert_eq!(d.len(), 300);
+            same(&seen, &(0..n).filter(|&k| k != bad).collect());
+            assert_eq!(d.len(), n as usize);
         }
     }
 }
