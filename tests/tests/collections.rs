@@ -639,7 +639,7 @@ mod reservation_ends_once {
 /// reservation under the held lock; it must not panic again (which would abort the process).
 mod reentrant_vacant_entry {
     use std::cell::RefCell;
-    use std::hash::RandomState;
+    use std::hash::{Hash, Hasher, RandomState};
     use std::panic::{AssertUnwindSafe, catch_unwind};
 
     use weakref_core::flavor::Unsync;
@@ -657,8 +657,13 @@ mod reentrant_vacant_entry {
     }
 
     /// A key whose `Eq` inserts through the stashed entry.
-    #[derive(Hash)]
     struct Meddler(u32);
+
+    impl Hash for Meddler {
+        fn hash<H: Hasher>(&self, state: &mut H) {
+            self.0.hash(state);
+        }
+    }
 
     impl PartialEq for Meddler {
         fn eq(&self, other: &Self) -> bool {
