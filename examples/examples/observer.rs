@@ -1,13 +1,20 @@
 //! The observer pattern without leaks: a subject holds its observers weakly, in a
 //! `WeakIdSet<dyn Observer>`, so observers of any type can subscribe, and each one leaves the
 //! set the moment it is dropped: the subject never keeps an observer alive and never notifies
-//! a dead one.
+//! a dead one. Closures can subscribe too: `weak!` captures their object weakly, so a
+//! handler never keeps its widget alive.
+//!
+//! Callbacks run inside the `drop` of an object's last handle, on the dropping thread: the
+//! subject calls its handlers with no lock held (so a handler may drop an observer or
+//! subscribe another), and the death callback below only sends a message on a channel
+//! instead of taking a lock the dropping code might hold.
 //!
 //! Run it with `cargo run -p weakref-examples --example observer`.
 
-use std::sync::Mutex;
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 
-use weakref_core::{Obj, WeakIdSet, Weakrefable, coerce};
+use weakref_core::{Obj, WeakIdSet, WeakRef, Weakrefable, coerce, weak};
 
 /// Anything that wants to hear about events. `Weakrefable` as a supertrait makes
 /// `dyn Observer` weakly referenceable; `Send + Sync` let the thread-safe flavor share it.
@@ -40,16 +47,37 @@ impl Observer for Journal {
     }
 }
 
+/// A widget that handles events with a method, subscribed as a closure.
+#[derive(Weakrefable, Default)]
+struct StatusBar {
+    text: Mutex<String>,
+}
+
+impl StatusBar {
+    fn show(&self, event: &str) {
+        *self.text.lock().unwrap() = event.to_owned();
+        println!("    status bar shows {event:?}");
+    }
+}
+
+/// A subscribed closure.
+type Handler = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// The subject: it holds weak references only, compared by identity, so observers need no
-/// `Hash` or `Eq`.
+/// `Hash` or `Eq`; its closure handlers capture their objects weakly.
 #[derive(Default)]
 struct Subject {
     observers: WeakIdSet<dyn Observer>,
+    handlers: Mutex<Vec<Handler>>,
 }
 
 impl Subject {
     fn subscribe(&self, observer: &Obj<dyn Observer>) {
         self.observers.add(observer);
+    }
+
+    fn on_event(&self, handler: impl Fn(&str) + Send + Sync + 'static) {
+        self.handlers.lock().unwrap().push(Arc::new(handler));
     }
 
     fn emit(&self, event: &str) {
@@ -58,6 +86,12 @@ impl Subject {
         println!("emit {event:?} to {} observer(s)", self.observers.len());
         for observer in &self.observers {
             observer.notify(event);
+        }
+        // Copy the handlers out and call them with the lock released: a handler may drop the
+        // last handle of something whose callbacks use this subject, or subscribe again.
+        let handlers = self.handlers.lock().unwrap().clone();
+        for handler in handlers {
+            handler(event);
         }
     }
 }
@@ -74,10 +108,22 @@ fn main() {
     subject.subscribe(&journal_view);
     subject.subscribe(&journal_view); // a set: subscribing twice changes nothing
 
+    // A method as a handler: `weak!` holds the status bar weakly and upgrades it per call;
+    // once it is dead the handler does nothing.
+    let status = Obj::new(StatusBar::default());
+    subject.on_event(weak!(status => move |event: &str| status.show(event)));
+
+    // Learn of a death without touching anything the dropping code may hold: send a message.
+    let (left_tx, left_rx) = mpsc::channel();
+    let _watch = WeakRef::with_callback(&console, move |_| left_tx.send("console").unwrap());
+
     subject.emit("started");
 
     drop(console); // the last handle: it leaves the set at once
+    println!("{} left", left_rx.recv().unwrap());
     subject.emit("working");
+
+    drop(status); // its handler stays subscribed but does nothing from now on
 
     drop(journal_view);
     subject.emit("still there"); // the journal lives on through `journal`
