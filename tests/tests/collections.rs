@@ -608,7 +608,9 @@ mod reservation_ends_once {
 
     #[test]
     fn a_panicking_insert_leaves_a_later_reservation_alone() {
-        let dict: &'static Dict = Box::leak(Box::new(WeakValueDictionary::new()));
+        let raw = Box::into_raw(Box::new(Dict::new()));
+        // SAFETY: from `Box::into_raw`; freed at the end, after its last use.
+        let dict: &'static Dict = unsafe { &*raw };
         let one = Obj::new(Item);
         dict.insert(Key(1), &one);
         let Entry::Vacant(entry) = dict.entry(Key(2)) else {
@@ -631,6 +633,9 @@ mod reservation_ends_once {
         let entry = STASH.with(|stash| stash.borrow_mut().take()).unwrap();
         entry.insert(&four);
         assert_eq!(dict.len(), 2);
+        // SAFETY: from `Box::into_raw` above; nothing borrows it any more (the entries were
+        // consumed, the thread-local was emptied), and `dict` is not used after.
+        drop(unsafe { Box::from_raw(raw) });
     }
 }
 
@@ -678,8 +683,9 @@ mod reentrant_vacant_entry {
 
     #[test]
     fn an_entry_dropped_while_its_reentrant_insert_unwinds_does_not_abort() {
-        let d: &'static WeakValueDictionary<Meddler, Item> =
-            Box::leak(Box::new(WeakValueDictionary::new()));
+        let raw = Box::into_raw(Box::new(WeakValueDictionary::<Meddler, Item>::new()));
+        // SAFETY: from `Box::into_raw`; freed at the end, after its last use.
+        let d: &'static WeakValueDictionary<Meddler, Item> = unsafe { &*raw };
         let one = Obj::new(Item);
         d.insert(Meddler(1), &one);
         let Entry::Vacant(entry) = d.entry(Meddler(2)) else {
@@ -698,6 +704,10 @@ mod reentrant_vacant_entry {
         assert!(d.get(&Meddler(1)).is_some());
         drop(one);
         assert!(d.is_empty());
+        assert!(STASH.with(|stash| stash.borrow().is_none()));
+        // SAFETY: from `Box::into_raw` above; nothing borrows it any more (the entry was
+        // consumed), and `d` is not used after.
+        drop(unsafe { Box::from_raw(raw) });
     }
 }
 
