@@ -124,8 +124,8 @@ impl<T, F: Flavor> Obj<T, F> {
     /// The weak reference cannot upgrade until `make` has returned (it reports the object as
     /// dead); afterwards it is the object's shared weak reference, the one [`WeakRef::new`]
     /// returns. If `make` panics, the object never lived: the weak references made during the
-    /// call stay dead, and the allocation is leaked (never freed, since its value was never
-    /// written).
+    /// call stay dead, and the allocation is freed with the last of them (nothing is leaked;
+    /// the value, never written, is never dropped).
     ///
     /// ```
     /// use weakref_core::{Obj, WeakRef, Weakrefable};

@@ -367,7 +367,14 @@ fn new_cyclic_gives_a_weak_reference_that_upgrades_once_built() {
     assert!(outcome.is_err());
     let escaped = escaped.into_inner().unwrap();
     assert!(escaped.upgrade().is_none());
-    drop(escaped);
+    assert_eq!(escaped.strong_count(), 0);
+    drop(escaped); // the last weak reference: the allocation is freed (Miri checks for leaks)
+
+    // The same with no weak reference escaping: the allocation is freed during the unwind.
+    let outcome = catch_unwind(|| {
+        wr::Obj::new_cyclic(|_: &wr::WeakRef<Node>| -> Node { panic!("nor today") })
+    });
+    assert!(outcome.is_err());
 }
 
 #[test]

@@ -66,6 +66,24 @@ unsafe fn die<T: ?Sized, F: Flavor>(obj: NonNull<ObjInner<T, F>>) {
     unsafe { ObjInner::drop_value(obj) };
 }
 
+/// The end of an object that never lived: `Obj::new_cyclic` whose constructor panicked. Its
+/// weak references are cleared, so they stay dead (none has a callback: making one needs a
+/// strong handle, and there never was one), and the allocation is freed with the last weak
+/// count, its value never having been written.
+///
+/// # Safety
+///
+/// The strong count of `obj` is zero and never was anything else; the caller holds the
+/// collective weak count and gives it up to this call; the value was never written.
+pub(crate) unsafe fn die_unborn<T, F: Flavor>(obj: NonNull<ObjInner<T, F>>) {
+    // SAFETY: the strong count is zero and we hold the collective weak count.
+    let chain = unsafe { node::clear(ObjInner::header(obj)) };
+    // SAFETY: the chain came from `clear` and runs once.
+    unsafe { node::run_callbacks::<F>(chain) };
+    // SAFETY: we hold the collective weak count, released once here.
+    unsafe { ObjInner::release_unborn(obj) };
+}
+
 /// The death of an object whose value is taken instead of dropped: `Obj::try_unwrap` and
 /// `Obj::into_inner`. It runs now, not through the trashcan, since its caller needs the value.
 ///

@@ -2,6 +2,7 @@
 
 use core::alloc::Layout;
 use core::marker::PhantomData;
+use core::mem::MaybeUninit;
 use core::ptr::{self, NonNull};
 
 use super::node::{Kind, RawWeak};
@@ -73,6 +74,28 @@ impl<T: ?Sized, F: Flavor> ObjInner<T, F> {
         if last {
             // SAFETY: that was the last count, so nothing else reaches the allocation.
             unsafe { Self::dealloc(this) };
+        }
+    }
+
+    /// Releases one weak count of an object whose value was never written, freeing the
+    /// allocation if it was the last (the type it was allocated as: no reference to the
+    /// unwritten value is made).
+    ///
+    /// # Safety
+    ///
+    /// The caller holds the weak count it releases; the object's value was never written and
+    /// its strong count never left zero.
+    pub(crate) unsafe fn release_unborn(this: NonNull<Self>)
+    where
+        T: Sized,
+    {
+        // SAFETY: our weak count keeps the header alive until the decrement.
+        let last = unsafe { Self::header(this) }.weak.decrement();
+        if last {
+            // SAFETY: the allocation came from `Box::new` of exactly this type in
+            // `RawObj::new_cyclic`; that was the last count, so nothing else reaches it; a
+            // `MaybeUninit` value and the header (counts and a pointer slot) drop nothing.
+            drop(unsafe { Box::from_raw(this.as_ptr().cast::<ObjInner<MaybeUninit<T>, F>>()) });
         }
     }
 
@@ -163,8 +186,8 @@ impl<T, F: Flavor> RawObj<T, F> {
     /// An object whose value `make` builds, given a weak reference to the object that cannot
     /// upgrade until `make` has returned.
     ///
-    /// If `make` panics the object never lived: the weak references to it stay dead, and its
-    /// allocation is leaked rather than freed, since its value was never written.
+    /// If `make` panics the object never lived: the weak references to it are cleared (they
+    /// stay dead) and the allocation is freed with the last of them, its value never written.
     pub(crate) fn new_cyclic(make: impl FnOnce(&RawWeak<T, F>) -> T) -> Self {
         let uninit = Box::new(ObjInner {
             header: Header::<F> {
@@ -172,7 +195,7 @@ impl<T, F: Flavor> RawObj<T, F> {
                 weak: F::Count::new(1),
                 slot: F::Slot::new(),
             },
-            value: core::mem::MaybeUninit::<T>::uninit(),
+            value: MaybeUninit::<T>::uninit(),
         });
         // `MaybeUninit<T>` has `T`'s layout, so this is the `ObjInner<T, F>` to come.
         let ptr: NonNull<ObjInner<T, F>> = NonNull::from(Box::leak(uninit)).cast();
@@ -181,9 +204,12 @@ impl<T, F: Flavor> RawObj<T, F> {
         // SAFETY: `adopt` takes no count; the view is never dropped, so it releases none.
         let view = core::mem::ManuallyDrop::new(unsafe { Self::adopt(ptr) });
         let weak = RawWeak::shared(&view, Kind::SharedRef);
-        // A panic unwinds through `weak` (unlinking its node) and leaves the strong handles'
-        // weak count unreleased: the allocation leaks, the uninitialized value is never read.
+        // If `make` panics, `unborn` ends the object that never lived: it clears the weak
+        // references (clones of `weak` may have escaped), and gives up the strong handles'
+        // weak count, freeing the allocation with the last weak count.
+        let unborn = Unborn(ptr);
         let value = make(&weak);
+        core::mem::forget(unborn);
         // SAFETY: the value slot is ours: the strong count is zero, so nobody reads it.
         unsafe { ptr::write(ObjInner::value_ptr(ptr).cast_mut(), value) };
         // SAFETY: the strong handles' weak count keeps the header alive.
@@ -191,6 +217,18 @@ impl<T, F: Flavor> RawObj<T, F> {
         drop(weak);
         // SAFETY: `publish_first` made the strong count one, for this handle.
         unsafe { Self::adopt(ptr) }
+    }
+}
+
+/// Ends an object whose `new_cyclic` constructor is unwinding (see there).
+struct Unborn<T, F: Flavor>(NonNull<ObjInner<T, F>>);
+
+impl<T, F: Flavor> Drop for Unborn<T, F> {
+    fn drop(&mut self) {
+        // SAFETY: only `new_cyclic` makes an `Unborn`, for its object whose strong count is
+        // still zero and whose value was never written, holding the strong handles' weak
+        // count, which it hands over here (the guard is forgotten once the value is written).
+        unsafe { super::death::die_unborn(self.0) }
     }
 }
 
