@@ -68,10 +68,10 @@ pub(crate) unsafe fn run_or_defer<'a>(finish: impl FnOnce() + 'a) {
             // death returns, which our caller allows `finish` to be called until.
             let deferred: Deferred = unsafe { core::mem::transmute(deferred) };
             let queue = nesting.queue.get();
-            // SAFETY: `depth > 0`, so an outermost death is running on this thread and
-            // `queue` points to its queue, a local of its frame that lives until it returns.
-            // Nobody else holds a reference to it now: the outermost death only touches it
-            // between deaths, through this same pointer.
+            // `depth > 0`, so an outermost death is running on this thread and `queue` points
+            // to its queue, a local of its frame that lives until it returns; the outermost
+            // death only touches it between deaths, through this same pointer.
+            // SAFETY: so the queue is live and nobody else holds a reference to it now.
             unsafe { (*queue).push(deferred) };
         }
     });

@@ -106,17 +106,17 @@ impl<T: ?Sized, F: Flavor> ObjInner<T, F> {
     /// The value has been dropped and no count remains through which anyone could reach the
     /// allocation.
     unsafe fn dealloc(this: NonNull<Self>) {
-        // SAFETY: `size_of_val` and `align_of_val` read only the pointer's metadata (nothing
-        // for a sized `T`, the vtable for a trait object, the length for a slice), never the
-        // value's bytes. The reference points into the allocation, which is still live, at the
-        // bytes the value's destructor left; it is used for nothing else (std's `Weak::drop`
-        // did the same before `Layout::for_value_raw` existed).
+        // `size_of_val` and `align_of_val` read only the pointer's metadata (nothing for a
+        // sized `T`, the vtable for a trait object, the length for a slice), never the value's
+        // bytes; std's `Weak::drop` did the same before `Layout::for_value_raw` existed.
+        // SAFETY: the reference points into the live allocation, at the bytes the value's
+        // destructor left, and is used for nothing but its metadata.
         let value = unsafe { Layout::for_value(&*Self::value_ptr(this)) };
         let layout = Self::layout_for(value);
-        // SAFETY: the allocation came from `Box::new(ObjInner { .. })` in `RawObj::new`, with
-        // a sized `T` whose `ObjInner` layout (`repr(C)`: header, then value) is what
-        // `layout_for` computes from the value's layout; unsizing kept the value's size and
-        // alignment in the pointer's metadata.
+        // The allocation came from `Box::new(ObjInner { .. })` with a sized `T`, whose
+        // `repr(C)` layout (header, then value) is what `layout_for` computes; unsizing kept
+        // the value's size and alignment in the pointer's metadata.
+        // SAFETY: so `layout` is the allocation's layout, and nothing else reaches it.
         unsafe { std::alloc::dealloc(this.as_ptr().cast::<u8>(), layout) };
     }
 
