@@ -79,67 +79,61 @@ macro_rules! weak {
 #[macro_export]
 macro_rules! __weak_closure {
     ([$($name:ident $(= $value:expr)?),+] ($default:expr) $(move)? || -> $ret:ty $body:block) => {{
-        $(
-            let $name =
-                $crate::__private::weak_capture(&$crate::__weak_value!($name $(= $value)?));
-        )+
+        $crate::__weak_captures!($($name $(= $value)?),+);
         move || -> $ret {
-            $(
-                let ::core::option::Option::Some($name) = $crate::__private::weak_upgrade(&$name)
-                else {
-                    return $default;
-                };
-            )+
+            $crate::__weak_upgrades!(($default) $($name),+);
             $body
         }
     }};
     ([$($name:ident $(= $value:expr)?),+] ($default:expr) $(move)? || $body:expr) => {{
-        $(
-            let $name =
-                $crate::__private::weak_capture(&$crate::__weak_value!($name $(= $value)?));
-        )+
+        $crate::__weak_captures!($($name $(= $value)?),+);
         move || {
-            $(
-                let ::core::option::Option::Some($name) = $crate::__private::weak_upgrade(&$name)
-                else {
-                    return $default;
-                };
-            )+
+            $crate::__weak_upgrades!(($default) $($name),+);
             $body
         }
     }};
     ([$($name:ident $(= $value:expr)?),+] ($default:expr)
         $(move)? | $($arg:tt $(: $ty:ty)?),* $(,)? | -> $ret:ty $body:block) => {{
-        $(
-            let $name =
-                $crate::__private::weak_capture(&$crate::__weak_value!($name $(= $value)?));
-        )+
+        $crate::__weak_captures!($($name $(= $value)?),+);
         move |$($arg $(: $ty)?),*| -> $ret {
-            $(
-                let ::core::option::Option::Some($name) = $crate::__private::weak_upgrade(&$name)
-                else {
-                    return $default;
-                };
-            )+
+            $crate::__weak_upgrades!(($default) $($name),+);
             $body
         }
     }};
     ([$($name:ident $(= $value:expr)?),+] ($default:expr)
         $(move)? | $($arg:tt $(: $ty:ty)?),* $(,)? | $body:expr) => {{
+        $crate::__weak_captures!($($name $(= $value)?),+);
+        move |$($arg $(: $ty)?),*| {
+            $crate::__weak_upgrades!(($default) $($name),+);
+            $body
+        }
+    }};
+}
+
+/// The captures of a [`weak!`] closure: each name bound to a weak handle.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __weak_captures {
+    ($($name:ident $(= $value:expr)?),+) => {
         $(
             let $name =
                 $crate::__private::weak_capture(&$crate::__weak_value!($name $(= $value)?));
         )+
-        move |$($arg $(: $ty)?),*| {
-            $(
-                let ::core::option::Option::Some($name) = $crate::__private::weak_upgrade(&$name)
-                else {
-                    return $default;
-                };
-            )+
-            $body
-        }
-    }};
+    };
+}
+
+/// The start of a [`weak!`] closure's body: each name upgraded, or the default returned.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __weak_upgrades {
+    (($default:expr) $($name:ident),+) => {
+        $(
+            let ::core::option::Option::Some($name) = $crate::__private::weak_upgrade(&$name)
+            else {
+                return $default;
+            };
+        )+
+    };
 }
 
 /// The value a [`weak!`] capture takes: the expression after `=`, or the variable itself.
