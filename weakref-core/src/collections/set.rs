@@ -488,19 +488,8 @@ where
     /// assert!(!refs[0].is_alive());
     /// ```
     pub fn weakrefs(&self) -> Vec<WeakRef<T, F>> {
-        // Declared before the guard, as everything taken under the lock.
-        let mut refs = Vec::new();
-        let mut guard = self.table.core().lock();
-        let state = guard.state();
-        refs.reserve_exact(state.len());
-        refs.extend(
-            state
-                .slots()
-                .filter(|&slot| slot.is_alive())
-                .map(|slot| WeakRef { raw: slot.handle() }),
-        );
-        drop(guard);
-        refs
+        let handles = self.table.live_handles();
+        handles.into_iter().map(|raw| WeakRef { raw }).collect()
     }
 
     /// Keeps only the members for which `keep` returns `true` (as `HashSet::retain`).

@@ -1481,6 +1481,24 @@ impl<T: ?Sized, X, S, F: Flavor> Table<T, X, S, F> {
         &self.core
     }
 
+    /// A weak handle to each entry whose object is alive, taken under the lock: what
+    /// `WeakSet::weakrefs` and `WeakKeyDictionary::keyrefs` return.
+    pub(crate) fn live_handles(&self) -> Vec<RawWeak<T, F>> {
+        // Declared before the guard, as everything taken under the lock.
+        let mut refs = Vec::new();
+        let mut guard = self.core().lock();
+        let state = guard.state();
+        refs.reserve_exact(state.len());
+        refs.extend(
+            state
+                .slots()
+                .filter(|&slot| slot.is_alive())
+                .map(|slot| slot.handle()),
+        );
+        drop(guard);
+        refs
+    }
+
     /// Frees the table.
     ///
     /// # Safety

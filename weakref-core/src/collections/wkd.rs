@@ -900,18 +900,8 @@ where
     /// assert!(Obj::ptr_eq(&refs[0].upgrade().unwrap(), &node));
     /// ```
     pub fn keyrefs(&self) -> Vec<WeakRef<K, F>> {
-        // Declared before the guard, as everything taken under the lock.
-        let mut refs = Vec::new();
-        let mut guard = self.table.core().lock();
-        let state = guard.state();
-        refs.extend(
-            state
-                .slots()
-                .filter(|&slot| slot.is_alive())
-                .map(|slot| WeakRef { raw: slot.handle() }),
-        );
-        drop(guard);
-        refs
+        let handles = self.table.live_handles();
+        handles.into_iter().map(|raw| WeakRef { raw }).collect()
     }
 }
 
