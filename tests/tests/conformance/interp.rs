@@ -968,7 +968,7 @@ pub struct Run {
 /// Runs `program` against flavor `F` on this thread.
 pub fn run<F: Kit>(program: &[Op]) -> Run {
     hooks::install();
-    // Left over only if a run panicked (a bug, which proptest reports): dropped before the new
+    // Left over only if a run panicked (a bug, which the test reports): dropped before the new
     // machine exists, so that the deaths it causes cannot record anything in the new run.
     let stale = F::machine().with(|machine| machine.borrow_mut().take());
     drop(stale);

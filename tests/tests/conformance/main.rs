@@ -3,12 +3,13 @@
 //!
 //! # How it works
 //!
-//! * `program.rs` generates programs with proptest: up to [`MAX_STEPS`] operations over a
-//!   handful of slots holding objects (values `0..4`, so that distinct objects often compare
-//!   equal), weak references with and without callbacks (shared or not), proxies,
-//!   `WeakMethod`s, finalizers (`call`/`detach`/`peek`/`alive`/`atexit`), and the weak
-//!   collections (`WeakValueDictionary`, `WeakKeyDictionary` by value and by identity,
-//!   `WeakSet` by value and by identity, with the set algebra). Callbacks and finalizers act,
+//! * `program.rs` generates programs, drawing from the small generator of `rng.rs`: up to
+//!   [`MAX_STEPS`] operations over a handful of slots holding objects (values `0..4`, so that
+//!   distinct objects often compare equal), weak references with and without callbacks
+//!   (shared or not), proxies, `WeakMethod`s, finalizers
+//!   (`call`/`detach`/`peek`/`alive`/`atexit`), and the weak collections
+//!   (`WeakValueDictionary`, `WeakKeyDictionary` by value and by identity, `WeakSet` by value
+//!   and by identity, with the set algebra). Callbacks and finalizers act,
 //!   which is where re-entrancy is tested: they drop objects (nested deaths) and references
 //!   (maybe one whose callback is about to run), create objects and references, insert into,
 //!   look up in, `setdefault` in, pop from and remove from collections (maybe one holding a dead
@@ -23,12 +24,15 @@
 //!   program per line and answers one trace per line (`python.rs`), shrinking included. It uses
 //!   the standard library only, disables the cyclic GC, and the programs create no cycles, so
 //!   every CPython object dies at the step where its Rust counterpart dies.
-//! * On the first divergence proptest shrinks the program; `report.rs` prints the shrunk program
-//!   and both traces side by side, aligned by step.
+//! * On the first divergence (or panic of the Rust run) `shrink.rs` shrinks the program;
+//!   `report.rs` prints the shrunk program and both traces side by side, aligned by step,
+//!   followed by the seed and the case's index, and the command that runs that case alone.
 //!
 //! The budget is [`CASES`] programs per flavor with a fixed seed, so that CI is deterministic.
 //! Environment: `WEAKREF_CONFORMANCE_CASES` raises the count (local fuzzing),
-//! `WEAKREF_CONFORMANCE_SEED` picks another seed, `WEAKREF_PYTHON` another interpreter. Where
+//! `WEAKREF_CONFORMANCE_SEED` picks another seed (decimal, or hexadecimal after `0x`),
+//! `WEAKREF_CONFORMANCE_CASE` runs only the case of that index (each case's program depends
+//! on the seed and its index only), `WEAKREF_PYTHON` picks another interpreter. Where
 //! `python3` cannot be run the test prints `SKIPPED: ...` and passes, unless
 //! `WEAKREF_REQUIRE_PYTHON=1` (which `.ci/run` sets) makes it fail.
 //!
@@ -103,20 +107,23 @@ mod json;
 mod program;
 mod python;
 mod report;
+mod rng;
+mod shrink;
 
-use std::cell::RefCell;
 use std::io::Write as _;
+use std::ops::Range;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use weakref_core::flavor;
 
 use interp::Kit;
 use program::Op;
 use python::Worker;
+use rng::Rng;
 
 /// Programs per flavor, unless `WEAKREF_CONFORMANCE_CASES` says otherwise.
-const CASES: u32 = 4000;
+const CASES: u64 = 4000;
 /// The longest program.
 const MAX_STEPS: usize = 80;
 /// The seed, unless `WEAKREF_CONFORMANCE_SEED` says otherwise.
@@ -138,36 +145,59 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// The number in environment variable `name`, if set: decimal, or hexadecimal after `0x`.
 fn env_number(name: &str) -> Option<u64> {
     let value = std::env::var(name).ok()?;
-    Some(
-        value
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("{name}={value:?} is not a number")),
-    )
+    let trimmed = value.trim();
+    let parsed = match trimmed.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => trimmed.parse(),
+    };
+    Some(parsed.unwrap_or_else(|_| panic!("{name}={value:?} is not a number")))
 }
 
 /// How a program's two runs compare.
 enum Outcome {
     /// The traces are equal.
     Same,
-    /// They differ at a step (the report), or the Python side failed.
+    /// They differ at a step (the report), or one side failed: the Rust run panicked, or the
+    /// Python side reported an error.
     Diverged(String),
+}
+
+/// The program, one numbered operation a line, for the reports that have no traces.
+fn listing(program: &[Op]) -> String {
+    program
+        .iter()
+        .enumerate()
+        .map(|(i, op)| format!("  {i:>3}  {op}\n"))
+        .collect()
 }
 
 /// Runs `program` on flavor `F` and through the worker, and compares.
 fn compare<F: Kit>(worker: &mut Worker, program: &[Op]) -> Outcome {
-    let rust = interp::run::<F>(program);
+    // A panic is a bug of the library or of the interpreter: a divergence, to be shrunk like
+    // the others. The next run disposes of what it left behind.
+    let rust = match panic::catch_unwind(AssertUnwindSafe(|| interp::run::<F>(program))) {
+        Ok(rust) => rust,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "(not a string)".to_owned());
+            return Outcome::Diverged(format!(
+                "\nthe Rust run ({} flavor) panicked: {message}\n\nThe program:\n{}",
+                F::NAME,
+                listing(program)
+            ));
+        }
+    };
     let request = python::request(program, &rust.choices);
     match worker.run(&request) {
         Err(error) => Outcome::Diverged(format!(
             "\n{error}\n\nThe program:\n{}\nRequest: {request}",
-            program
-                .iter()
-                .enumerate()
-                .map(|(i, op)| format!("  {i:>3}  {op}\n"))
-                .collect::<String>()
+            listing(program)
         )),
         Ok(python) => match report::first_divergence(&rust.trace, &python) {
             None => Outcome::Same,
@@ -184,9 +214,11 @@ fn compare<F: Kit>(worker: &mut Worker, program: &[Op]) -> Outcome {
     }
 }
 
+/// Runs the cases of the configured seed on flavor `F` and through CPython; on the first
+/// divergence, shrinks the program and panics with the report.
 fn check<F: Kit>() {
     let required = std::env::var("WEAKREF_REQUIRE_PYTHON").is_ok_and(|v| v == "1");
-    let worker = match Worker::start() {
+    let mut worker = match Worker::start() {
         Ok(worker) => worker,
         Err(why) if !required => {
             say(&format!(
@@ -200,49 +232,50 @@ fn check<F: Kit>() {
             F::NAME
         ),
     };
-    let cases = env_number("WEAKREF_CONFORMANCE_CASES").map_or(CASES, |n| n as u32);
     let seed = env_number("WEAKREF_CONFORMANCE_SEED").unwrap_or(SEED);
-    let config = Config {
-        cases,
-        max_shrink_iters: 4096,
-        failure_persistence: None,
-        ..Config::default()
+    let cases: Range<u64> = match env_number("WEAKREF_CONFORMANCE_CASE") {
+        Some(index) => index..index + 1,
+        None => 0..env_number("WEAKREF_CONFORMANCE_CASES").unwrap_or(CASES),
     };
-    // XorShift, not the default ChaCha: as deterministic, and several times faster in the
-    // debug build the README's `cargo test` makes, where generating the programs would
-    // otherwise take most of the time.
-    let mut seed_bytes = [0u8; 16];
-    seed_bytes[..8].copy_from_slice(&seed.to_le_bytes());
-    seed_bytes[8..].copy_from_slice(&(!seed).to_le_bytes());
-    let rng = TestRng::from_seed(RngAlgorithm::XorShift, &seed_bytes);
-    let mut runner = TestRunner::new_with_rng(config, rng);
-    let worker = RefCell::new(worker);
     let started = Instant::now();
-    let result = runner.run(&program::program(MAX_STEPS), |program| {
-        match compare::<F>(&mut worker.borrow_mut(), &program) {
-            Outcome::Same => Ok(()),
-            Outcome::Diverged(_) => Err(TestCaseError::fail("the traces diverge")),
+    for index in cases.clone() {
+        let program = program::program(&mut Rng::for_case(seed, index), MAX_STEPS);
+        if let Outcome::Diverged(_) = compare::<F>(&mut worker, &program) {
+            fail::<F>(&mut worker, program, seed, index);
         }
+    }
+    say(&format!(
+        "conformance ({} flavor): {} programs of up to {MAX_STEPS} steps (seed {seed:#x}, cases \
+         {cases:?}) agree with {} in {:.1} s",
+        F::NAME,
+        cases.end - cases.start,
+        worker.version,
+        started.elapsed().as_secs_f64()
+    ));
+}
+
+/// Shrinks `program`, case `index` of `seed`, which diverges on flavor `F`, and panics with the
+/// report of the shrunk program and how to run the case again.
+fn fail<F: Kit>(worker: &mut Worker, program: Vec<Op>, seed: u64, index: u64) -> ! {
+    let original = program.len();
+    let shrunk = shrink::shrink(program, |candidate| {
+        matches!(compare::<F>(worker, candidate), Outcome::Diverged(_))
     });
-    let mut worker = worker.into_inner();
-    match result {
-        Ok(()) => say(&format!(
-            "conformance ({} flavor): {cases} programs of up to {MAX_STEPS} steps (seed {seed:#x}) \
-             agree with {} in {:.1} s",
-            F::NAME,
-            worker.version,
-            started.elapsed().as_secs_f64()
-        )),
-        Err(TestError::Fail(_, program)) => match compare::<F>(&mut worker, &program) {
-            Outcome::Diverged(report) => panic!("{report}"),
-            Outcome::Same => panic!(
-                "a program diverged while shrinking but not when run again (nondeterminism):\n{}",
-                program
-                    .iter()
-                    .map(|op| format!("  {op}\n"))
-                    .collect::<String>()
-            ),
-        },
-        Err(TestError::Abort(why)) => panic!("proptest gave up: {why}"),
+    let origin = format!(
+        "Case {index} of seed {seed:#x}: {original} operations, shrunk to {} in {} runs. That \
+         case alone (unshrunk):\n  WEAKREF_CONFORMANCE_SEED={seed:#x} \
+         WEAKREF_CONFORMANCE_CASE={index} cargo test -p weakref-tests --test conformance -- \
+         --exact {}_flavor_matches_cpython",
+        shrunk.program.len(),
+        shrunk.runs,
+        F::NAME
+    );
+    match compare::<F>(worker, &shrunk.program) {
+        Outcome::Diverged(report) => panic!("{report}\n{origin}"),
+        Outcome::Same => panic!(
+            "a program diverged while shrinking but not when run again (nondeterminism):\n{}\n\
+             {origin}",
+            listing(&shrunk.program)
+        ),
     }
 }

@@ -10,10 +10,8 @@
 
 use std::fmt;
 
-use proptest::collection::vec;
-use proptest::prelude::*;
-
 use super::json::Json;
+use super::rng::Rng;
 
 /// Object slots (`o0..`).
 pub const OBJS: u8 = 5;
@@ -298,143 +296,275 @@ pub enum Op {
     DropColl { c: u8 },
 }
 
-fn slot(n: u8) -> impl Strategy<Value = u8> {
-    0..n
+// The generator. Each function draws one random value of its type; `pick`'s weights are the
+// relative frequencies of the alternatives.
+
+/// A slot number in `0..n` (also a value, a key, a view or a method number).
+fn slot(g: &mut Rng, n: u8) -> u8 {
+    g.below(n.into()) as u8
 }
 
-fn act() -> impl Strategy<Value = Act> {
-    prop_oneof![
-        3 => slot(OBJS).prop_map(|o| Act::Drop { o }),
-        2 => slot(REFS).prop_map(|r| Act::DropRef { r }),
-        2 => (slot(OBJS), slot(VALUES)).prop_map(|(o, v)| Act::New { o, v }),
-        2 => (slot(COLLS), slot(OBJS), slot(KEYS)).prop_map(|(c, o, k)| Act::Insert { c, o, k }),
-        1 => (slot(COLLS), slot(OBJS), slot(KEYS)).prop_map(|(c, o, k)| Act::Remove { c, o, k }),
-        2 => (slot(COLLS), slot(OBJS), slot(KEYS)).prop_map(|(c, o, k)| Act::Lookup { c, o, k }),
-        1 => (slot(COLLS), slot(OBJS), slot(KEYS)).prop_map(|(c, o, k)| Act::SetDefault { c, o, k }),
-        1 => slot(COLLS).prop_map(|c| Act::Pop { c }),
-        2 => slot(COLLS).prop_map(|c| Act::Len { c }),
-        2 => (slot(OBJS), slot(REFS), any::<bool>())
-            .prop_map(|(o, r, callback)| Act::Ref { o, r, callback }),
-        2 => slot(REFS).prop_map(|r| Act::Deref { r }),
-        1 => slot(OBJS).prop_map(|o| Act::Count { o }),
-        1 => slot(FINS).prop_map(|f| Act::FinCall { f }),
-    ]
+/// A count in `0..=max`, each equally likely.
+fn count(g: &mut Rng, max: usize) -> usize {
+    g.below(max as u64 + 1) as usize
 }
 
-fn callback() -> impl Strategy<Value = Callback> {
-    (vec(act(), 0..=2), prop::bool::weighted(0.15))
-        .prop_map(|(acts, raise)| Callback { acts, raise })
+/// A fair coin.
+fn coin(g: &mut Rng) -> bool {
+    g.chance(0.5)
 }
 
-fn maybe_callback() -> impl Strategy<Value = Option<Callback>> {
-    prop::option::weighted(0.6, callback())
+/// A callback's action.
+fn act(g: &mut Rng) -> Act {
+    g.pick(&[
+        (3, |g| Act::Drop { o: slot(g, OBJS) }),
+        (2, |g| Act::DropRef { r: slot(g, REFS) }),
+        (2, |g| Act::New {
+            o: slot(g, OBJS),
+            v: slot(g, VALUES),
+        }),
+        (2, |g| Act::Insert {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (1, |g| Act::Remove {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (2, |g| Act::Lookup {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (1, |g| Act::SetDefault {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (1, |g| Act::Pop { c: slot(g, COLLS) }),
+        (2, |g| Act::Len { c: slot(g, COLLS) }),
+        (2, |g| Act::Ref {
+            o: slot(g, OBJS),
+            r: slot(g, REFS),
+            callback: coin(g),
+        }),
+        (2, |g| Act::Deref { r: slot(g, REFS) }),
+        (1, |g| Act::Count { o: slot(g, OBJS) }),
+        (1, |g| Act::FinCall { f: slot(g, FINS) }),
+    ])
 }
 
-fn kind() -> impl Strategy<Value = Kind> {
+/// A callback: up to two actions, then a raise about one time in seven.
+fn callback(g: &mut Rng) -> Callback {
+    let acts = (0..count(g, 2)).map(|_| act(g)).collect();
+    Callback {
+        acts,
+        raise: g.chance(0.15),
+    }
+}
+
+/// A callback three times in five, else none.
+fn maybe_callback(g: &mut Rng) -> Option<Callback> {
+    g.chance(0.6).then(|| callback(g))
+}
+
+/// A kind of collection.
+fn kind(g: &mut Rng) -> Kind {
     // Sets a little more often: the set algebra needs two of them.
-    prop_oneof![
-        2 => Just(Kind::Wvd),
-        2 => Just(Kind::Wkd),
-        2 => Just(Kind::WkdId),
-        3 => Just(Kind::Set),
-        3 => Just(Kind::SetId),
-    ]
+    g.pick(&[
+        (2, |_| Kind::Wvd),
+        (2, |_| Kind::Wkd),
+        (2, |_| Kind::WkdId),
+        (3, |_| Kind::Set),
+        (3, |_| Kind::SetId),
+    ])
 }
 
-fn set_op() -> impl Strategy<Value = SetOp> {
-    prop_oneof![
-        Just(SetOp::Union),
-        Just(SetOp::Intersection),
-        Just(SetOp::Difference),
-        Just(SetOp::SymmetricDifference),
-    ]
+/// A set operation, each equally likely.
+fn set_op(g: &mut Rng) -> SetOp {
+    g.choose(&[
+        SetOp::Union,
+        SetOp::Intersection,
+        SetOp::Difference,
+        SetOp::SymmetricDifference,
+    ])
 }
 
-fn rel() -> impl Strategy<Value = Rel> {
-    prop_oneof![
-        Just(Rel::Subset),
-        Just(Rel::Superset),
-        Just(Rel::Disjoint),
-        Just(Rel::Less),
-        Just(Rel::Greater),
-    ]
+/// A set relation, each equally likely.
+fn rel(g: &mut Rng) -> Rel {
+    g.choose(&[
+        Rel::Subset,
+        Rel::Superset,
+        Rel::Disjoint,
+        Rel::Less,
+        Rel::Greater,
+    ])
 }
 
 /// Operations on objects and weak references.
-fn ref_op() -> impl Strategy<Value = Op> {
-    let (o, r) = (|| slot(OBJS), || slot(REFS));
-    prop_oneof![
-        14 => (o(), slot(VALUES)).prop_map(|(o, v)| Op::New { o, v }),
-        3 => (o(), o()).prop_map(|(from, to)| Op::Share { from, to }),
-        4 => o().prop_map(|o| Op::Drop { o }),
-        8 => (o(), r(), maybe_callback()).prop_map(|(o, r, cb)| Op::Ref { o, r, cb }),
-        3 => (o(), r(), maybe_callback()).prop_map(|(o, r, cb)| Op::Proxy { o, r, cb }),
-        4 => (o(), r(), 0..2u8, maybe_callback())
-            .prop_map(|(o, r, which, cb)| Op::Method { o, r, which, cb }),
-        2 => (r(), r()).prop_map(|(from, to)| Op::CopyRef { from, to }),
-        3 => r().prop_map(|r| Op::DropRef { r }),
-        3 => r().prop_map(|r| Op::Deref { r }),
-        1 => r().prop_map(|r| Op::Pending { r }),
-        3 => r().prop_map(|r| Op::Hash { r }),
-        5 => (r(), r()).prop_map(|(a, b)| Op::Compare { a, b }),
-        1 => (r(), o()).prop_map(|(r, o)| Op::ProxyEq { r, o }),
-        3 => o().prop_map(|o| Op::Weakrefs { o }),
-    ]
+fn ref_op(g: &mut Rng) -> Op {
+    g.pick(&[
+        (14, |g| Op::New {
+            o: slot(g, OBJS),
+            v: slot(g, VALUES),
+        }),
+        (3, |g| Op::Share {
+            from: slot(g, OBJS),
+            to: slot(g, OBJS),
+        }),
+        (4, |g| Op::Drop { o: slot(g, OBJS) }),
+        (8, |g| Op::Ref {
+            o: slot(g, OBJS),
+            r: slot(g, REFS),
+            cb: maybe_callback(g),
+        }),
+        (3, |g| Op::Proxy {
+            o: slot(g, OBJS),
+            r: slot(g, REFS),
+            cb: maybe_callback(g),
+        }),
+        (4, |g| Op::Method {
+            o: slot(g, OBJS),
+            r: slot(g, REFS),
+            which: slot(g, 2),
+            cb: maybe_callback(g),
+        }),
+        (2, |g| Op::CopyRef {
+            from: slot(g, REFS),
+            to: slot(g, REFS),
+        }),
+        (3, |g| Op::DropRef { r: slot(g, REFS) }),
+        (3, |g| Op::Deref { r: slot(g, REFS) }),
+        (1, |g| Op::Pending { r: slot(g, REFS) }),
+        (3, |g| Op::Hash { r: slot(g, REFS) }),
+        (5, |g| Op::Compare {
+            a: slot(g, REFS),
+            b: slot(g, REFS),
+        }),
+        (1, |g| Op::ProxyEq {
+            r: slot(g, REFS),
+            o: slot(g, OBJS),
+        }),
+        (3, |g| Op::Weakrefs { o: slot(g, OBJS) }),
+    ])
 }
 
 /// Operations on finalizers.
-fn fin_op() -> impl Strategy<Value = Op> {
-    let f = || slot(FINS);
-    prop_oneof![
-        4 => (slot(OBJS), f(), callback()).prop_map(|(o, f, cb)| Op::Finalize { o, f, cb }),
-        2 => f().prop_map(|f| Op::FinCall { f }),
-        1 => f().prop_map(|f| Op::FinDetach { f }),
-        1 => f().prop_map(|f| Op::FinPeek { f }),
-        1 => f().prop_map(|f| Op::FinState { f }),
-        1 => (f(), any::<bool>()).prop_map(|(f, on)| Op::FinSetAtexit { f, on }),
-        1 => f().prop_map(|f| Op::DropFin { f }),
-    ]
+fn fin_op(g: &mut Rng) -> Op {
+    g.pick(&[
+        (4, |g| Op::Finalize {
+            o: slot(g, OBJS),
+            f: slot(g, FINS),
+            cb: callback(g),
+        }),
+        (2, |g| Op::FinCall { f: slot(g, FINS) }),
+        (1, |g| Op::FinDetach { f: slot(g, FINS) }),
+        (1, |g| Op::FinPeek { f: slot(g, FINS) }),
+        (1, |g| Op::FinState { f: slot(g, FINS) }),
+        (1, |g| Op::FinSetAtexit {
+            f: slot(g, FINS),
+            on: coin(g),
+        }),
+        (1, |g| Op::DropFin { f: slot(g, FINS) }),
+    ])
 }
 
 /// Operations on weak collections.
-fn coll_op() -> impl Strategy<Value = Op> {
-    let (c, o, k) = (|| slot(COLLS), || slot(OBJS), || slot(KEYS));
-    prop_oneof![
-        5 => (c(), kind()).prop_map(|(c, kind)| Op::NewColl { c, kind }),
-        8 => (c(), o(), k()).prop_map(|(c, o, k)| Op::Insert { c, o, k }),
-        2 => (c(), o(), k()).prop_map(|(c, o, k)| Op::SetDefault { c, o, k }),
-        3 => (c(), o(), k()).prop_map(|(c, o, k)| Op::Lookup { c, o, k }),
-        3 => (c(), o(), k(), any::<bool>())
-            .prop_map(|(c, o, k, strict)| Op::Remove { c, o, k, strict }),
-        2 => c().prop_map(|c| Op::Pop { c }),
-        3 => (c(), 0..3u8, prop::option::weighted(0.5, o()))
-            .prop_map(|(c, view, victim)| Op::Iter { c, view, victim }),
-        1 => c().prop_map(|c| Op::Clear { c }),
-        1 => (c(), c()).prop_map(|(c, dst)| Op::Copy { c, dst }),
-        2 => (c(), c()).prop_map(|(a, b)| Op::Equal { a, b }),
-        1 => (c(), c()).prop_map(|(dst, src)| Op::Update { dst, src }),
-        3 => (set_op(), c(), c(), c()).prop_map(|(op, a, b, dst)| Op::SetAlgebra { op, a, b, dst }),
-        3 => (set_op(), c(), c()).prop_map(|(op, a, b)| Op::SetUpdate { op, a, b }),
-        3 => (rel(), c(), c()).prop_map(|(rel, a, b)| Op::SetRelation { rel, a, b }),
-        1 => c().prop_map(|c| Op::DropColl { c }),
-    ]
+fn coll_op(g: &mut Rng) -> Op {
+    g.pick(&[
+        (5, |g| Op::NewColl {
+            c: slot(g, COLLS),
+            kind: kind(g),
+        }),
+        (8, |g| Op::Insert {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (2, |g| Op::SetDefault {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (3, |g| Op::Lookup {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+        (3, |g| Op::Remove {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+            strict: coin(g),
+        }),
+        (2, |g| Op::Pop { c: slot(g, COLLS) }),
+        (3, |g| Op::Iter {
+            c: slot(g, COLLS),
+            view: slot(g, 3),
+            victim: coin(g).then(|| slot(g, OBJS)),
+        }),
+        (1, |g| Op::Clear { c: slot(g, COLLS) }),
+        (1, |g| Op::Copy {
+            c: slot(g, COLLS),
+            dst: slot(g, COLLS),
+        }),
+        (2, |g| Op::Equal {
+            a: slot(g, COLLS),
+            b: slot(g, COLLS),
+        }),
+        (1, |g| Op::Update {
+            dst: slot(g, COLLS),
+            src: slot(g, COLLS),
+        }),
+        (3, |g| Op::SetAlgebra {
+            op: set_op(g),
+            a: slot(g, COLLS),
+            b: slot(g, COLLS),
+            dst: slot(g, COLLS),
+        }),
+        (3, |g| Op::SetUpdate {
+            op: set_op(g),
+            a: slot(g, COLLS),
+            b: slot(g, COLLS),
+        }),
+        (3, |g| Op::SetRelation {
+            rel: rel(g),
+            a: slot(g, COLLS),
+            b: slot(g, COLLS),
+        }),
+        (1, |g| Op::DropColl { c: slot(g, COLLS) }),
+    ])
 }
 
 /// One operation, any kind.
-pub fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![5 => ref_op(), 1 => fin_op(), 4 => coll_op()]
+fn op(g: &mut Rng) -> Op {
+    g.pick(&[(5, ref_op), (1, fin_op), (4, coll_op)])
 }
 
 /// What a program does once its slots are filled: finalizers and insertions.
-fn setup_op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        1 => (slot(OBJS), slot(FINS), callback()).prop_map(|(o, f, cb)| Op::Finalize { o, f, cb }),
-        3 => (slot(COLLS), slot(OBJS), slot(KEYS)).prop_map(|(c, o, k)| Op::Insert { c, o, k }),
-    ]
+fn setup_op(g: &mut Rng) -> Op {
+    g.pick(&[
+        (1, |g| Op::Finalize {
+            o: slot(g, OBJS),
+            f: slot(g, FINS),
+            cb: callback(g),
+        }),
+        (3, |g| Op::Insert {
+            c: slot(g, COLLS),
+            o: slot(g, OBJS),
+            k: slot(g, KEYS),
+        }),
+    ])
 }
 
-/// A weak reference to object slot `o` in slot `r`: a reference, a proxy or a `WeakMethod`.
-fn new_ref(r: u8, (o, what, cb): (u8, u8, Option<Callback>)) -> Op {
+/// A weak reference to a random object slot, in slot `r`: most often a reference, else a
+/// proxy or a `WeakMethod` (either method).
+fn new_ref(g: &mut Rng, r: u8) -> Op {
+    let o = slot(g, OBJS);
+    let what = if g.chance(0.75) { 0 } else { 1 + slot(g, 3) };
+    let cb = maybe_callback(g);
     match what {
         0 => Op::Ref { o, r, cb },
         1 => Op::Proxy { o, r, cb },
@@ -450,42 +580,39 @@ fn new_ref(r: u8, (o, what, cb): (u8, u8, Option<Callback>)) -> Op {
 /// Setup operations after the slots are filled, at most.
 const SETUP: usize = 8;
 
-/// A program of at most `max_len` operations. It starts with a setup, so that few operations find
-/// their slots empty: an object in each object slot, a collection in each collection slot, a
-/// weak reference in each reference slot (each of them an `Option`, which shrinks to `None`),
-/// then finalizers and insertions; then any operations.
-pub fn program(max_len: usize) -> impl Strategy<Value = Vec<Op>> {
-    let (objs, colls, refs) = (usize::from(OBJS), usize::from(COLLS), usize::from(REFS));
-    let body = max_len - objs - colls - refs - SETUP;
-    let reference = (
-        slot(OBJS),
-        prop_oneof![3 => Just(0u8), 1 => 1..4u8],
-        maybe_callback(),
-    );
-    (
-        vec(prop::option::weighted(0.9, slot(VALUES)), objs),
-        vec(prop::option::weighted(0.9, kind()), colls),
-        vec(prop::option::weighted(0.8, reference), refs),
-        vec(setup_op(), 0..=SETUP),
-        vec(op(), 0..=body),
-    )
-        .prop_map(|(values, kinds, refs, setup, body)| {
-            let objects = (0..)
-                .zip(values)
-                .filter_map(|(o, v)| Some(Op::New { o, v: v? }));
-            let colls = (0..)
-                .zip(kinds)
-                .filter_map(|(c, kind)| Some(Op::NewColl { c, kind: kind? }));
-            let refs = (0..)
-                .zip(refs)
-                .filter_map(|(r, what)| Some(new_ref(r, what?)));
-            objects
-                .chain(colls)
-                .chain(refs)
-                .chain(setup)
-                .chain(body)
-                .collect()
-        })
+/// A random program of at most `max_len` operations. It starts with a setup, so that few
+/// operations find their slots empty: an object in each object slot (each present nine times
+/// in ten), a collection in each collection slot (nine in ten), a weak reference in each
+/// reference slot (four in five), then up to [`SETUP`] finalizers and insertions; then any
+/// operations, as many as fit.
+pub fn program(g: &mut Rng, max_len: usize) -> Vec<Op> {
+    let body = max_len - usize::from(OBJS + COLLS + REFS) - SETUP;
+    let mut program = Vec::with_capacity(max_len);
+    for o in 0..OBJS {
+        if g.chance(0.9) {
+            program.push(Op::New {
+                o,
+                v: slot(g, VALUES),
+            });
+        }
+    }
+    for c in 0..COLLS {
+        if g.chance(0.9) {
+            program.push(Op::NewColl { c, kind: kind(g) });
+        }
+    }
+    for r in 0..REFS {
+        if g.chance(0.8) {
+            program.push(new_ref(g, r));
+        }
+    }
+    for _ in 0..count(g, SETUP) {
+        program.push(setup_op(g));
+    }
+    for _ in 0..count(g, body) {
+        program.push(op(g));
+    }
+    program
 }
 
 // The JSON form: each operation an array `[name, arguments...]`, a callback
