@@ -8,15 +8,16 @@ the same N structs of four public fields:
   bare      no derive: the baseline every other variant is measured against;
   std       `#[derive(Debug, Clone, PartialEq)]`;
   weakref   `#[derive(Weakrefable)]`, against this checkout's weakref-core (or `--tree`'s);
+  proxy     `#[derive(Weakrefable)]` with `#[weakref(proxy)]`: the traits and the proxy
+            wrapper with its field accessors;
   before    `#[derive(Weakrefable)]`, against the weakref-core of the git revision given with
             `--before` (extracted with `git archive`), for before/after figures in one run,
             with its own `bare` baseline.
 
-With `--breakdown`, two more variants show where the derive's cost goes:
+With `--breakdown`, one more variant shows where the wrapper's cost goes:
 
-  no-accessors  `#[derive(Weakrefable)]` with `#[weakref(skip)]` on every field: the traits
-                and the proxy wrapper with its conversion, `Clone` and `Debug` impls;
-  no-proxy      `#[derive(Weakrefable)]` with `#[weakref(no_proxy)]`: the two trait impls.
+  no-accessors  `#[weakref(proxy)]` with `#[weakref(skip)]` on every field: the traits and the
+                proxy wrapper with its conversion, `Clone` and `Debug` impls, no accessors.
 
 Every crate also derives `Weakrefable` on one unit struct, so that each one loads weakref-core
 and its proc macro: what stays is the cost of the N types, not that of loading a dependency.
@@ -59,7 +60,7 @@ FIELDS = """    pub id: u64,
 """
 
 WEAKREF = "#[derive(weakref_core::Weakrefable)]"
-NO_PROXY = WEAKREF + "\n#[weakref(no_proxy)]"
+PROXY = WEAKREF + "\n#[weakref(proxy)]"
 SKIP = "    #[weakref(skip)]\n"
 # variant: (derive on the N types, tree of weakref-core, the variant it is measured against,
 # attribute on every field)
@@ -67,10 +68,9 @@ VARIANTS = {
     "bare": (None, "after", None, ""),
     "std": ("#[derive(Debug, Clone, PartialEq)]", "after", "bare", ""),
     "weakref": (WEAKREF, "after", "bare", ""),
-    # The parts of the derive (`--breakdown`): the wrapper without its field accessors, and the
-    # two trait impls alone.
-    "no-accessors": (WEAKREF, "after", "bare", SKIP),
-    "no-proxy": (NO_PROXY, "after", "bare", ""),
+    "proxy": (PROXY, "after", "bare", ""),
+    # The wrapper without its field accessors (`--breakdown`).
+    "no-accessors": (PROXY, "after", "bare", SKIP),
     "before-bare": (None, "before", None, ""),
     "before": (WEAKREF, "before", "before-bare", ""),
 }
@@ -131,14 +131,14 @@ def main():
     parser.add_argument(
         "--breakdown",
         action="store_true",
-        help="also measure the derive without field accessors and without the proxy wrapper",
+        help="also measure the proxy wrapper without its field accessors",
     )
     args = parser.parse_args()
 
     sizes = [int(s) for s in args.sizes.split(",")]
     modes = args.modes.split(",")
-    variants = ["bare", "std", "weakref"]
-    variants += ["no-accessors", "no-proxy"] if args.breakdown else []
+    variants = ["bare", "std", "weakref", "proxy"]
+    variants += ["no-accessors"] if args.breakdown else []
     variants += ["before-bare", "before"] if args.before else []
     cores = {"after": args.tree.resolve() / "weakref-core"}
     if args.before:

@@ -30,6 +30,7 @@ use weakref_core::{Obj, ReferenceError, WeakMethod, WeakRef, Weakrefable, unsync
 
 /// The benchmarked object: one `u64`, like the CPython side's `__slots__ = ("x", ...)`.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 struct Point {
     x: u64,
 }

@@ -7,13 +7,15 @@ use std::sync::{Arc, Mutex};
 
 use weakref_core::{Obj, WeakRef, Weakrefable, getweakrefcount, getweakrefs};
 
-/// Something worth referring to weakly.
+/// Something worth referring to weakly. `proxy` asks the derive for `DocumentProxy`, the
+/// proxy wrapper with an accessor per field.
 #[derive(Debug, Weakrefable)]
+#[weakref(proxy)]
 struct Document {
     title: String,
 }
 
-/// `#[forward]` adds these methods to `DocumentProxy`, the proxy wrapper the derive generates.
+/// `#[forward]` adds these methods to `DocumentProxy`.
 #[weakref_core::forward]
 impl Document {
     fn words(&self) -> usize {

@@ -10,6 +10,7 @@ fn assert_weakrefable<T: ?Sized + weakref_core::Weakrefable>() {}
 #[test]
 fn named_struct() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     struct Node {
         name: String,
@@ -22,6 +23,7 @@ fn named_struct() {
 #[test]
 fn tuple_struct() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     struct Meters(f64, String);
 
@@ -31,6 +33,7 @@ fn tuple_struct() {
 #[test]
 fn unit_struct() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     struct Marker;
 
     assert_weakrefable::<Marker>();
@@ -39,6 +42,7 @@ fn unit_struct() {
 #[test]
 fn enum_with_every_variant_shape() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     enum Shape {
         Empty,
@@ -52,6 +56,7 @@ fn enum_with_every_variant_shape() {
 #[test]
 fn empty_enum() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     enum Never {}
 
     assert_weakrefable::<Never>();
@@ -60,6 +65,7 @@ fn empty_enum() {
 #[test]
 fn generic_struct_with_bounds_and_where_clause() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     struct Cache<K: Ord, V = String>
     where
@@ -75,6 +81,7 @@ fn generic_struct_with_bounds_and_where_clause() {
 #[test]
 fn generic_enum() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     enum Either<L, R> {
         Left(L),
@@ -87,6 +94,7 @@ fn generic_enum() {
 #[test]
 fn lifetime_and_const_generic() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     struct Window<'a, T, const N: usize> {
         items: &'a [T; N],
@@ -102,6 +110,7 @@ fn no_bounds_added_to_type_parameters() {
     struct NotWeakrefable;
 
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     struct Wrapper<T>(PhantomData<T>);
 
     assert_weakrefable::<Wrapper<NotWeakrefable>>();
@@ -110,6 +119,7 @@ fn no_bounds_added_to_type_parameters() {
 #[test]
 fn unsized_struct() {
     #[derive(Weakrefable)]
+    #[weakref(proxy)]
     #[allow(dead_code)]
     struct Buffer<T: ?Sized> {
         len: usize,
@@ -127,14 +137,14 @@ mod reexport {
 #[test]
 fn crate_path_through_a_reexport() {
     #[derive(weakref_core::Weakrefable)]
-    #[weakref(crate = "reexport::wr")]
+    #[weakref(proxy, crate = "reexport::wr")]
     #[allow(dead_code)]
     struct Renamed {
         id: u64,
     }
 
     #[derive(weakref_core::Weakrefable)]
-    #[weakref(crate = "crate::reexport::wr")]
+    #[weakref(proxy, crate = "crate::reexport::wr")]
     #[allow(dead_code)]
     enum RenamedGeneric<'a, T: Clone, const N: usize> {
         Borrowed(&'a [T; N]),
@@ -149,7 +159,7 @@ fn crate_path_through_a_reexport() {
 #[test]
 fn crate_path_with_leading_colons() {
     #[derive(Weakrefable)]
-    #[weakref(crate = "::weakref_core")]
+    #[weakref(proxy, crate = "::weakref_core")]
     struct Absolute;
 
     assert_weakrefable::<Absolute>();

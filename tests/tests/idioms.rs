@@ -29,7 +29,7 @@ use std::thread;
 use weakref_core::{Obj, WeakRef, Weakrefable};
 
 #[derive(Weakrefable)]
-struct Job(u32);
+struct Job(#[allow(dead_code)] u32);
 
 /// A minimal executor: polls `future` on this thread, parking until its waker is called.
 fn block_on<Fut: Future>(future: Fut) -> Fut::Output {

@@ -37,6 +37,7 @@ const ROUNDS: usize = if cfg!(miri) { 3 } else { 200 };
 
 /// A thread-safe referent.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub struct Sensor {
     /// The last value read.
     pub reading: AtomicU64,
@@ -65,6 +66,7 @@ impl Sensor {
 /// A public type with a private field and a public getter of the same name: the field is less
 /// visible than the type, so it gets no accessor, and the forwarded getter is the only `level`.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub struct Gauge {
     level: AtomicU64,
 }
@@ -79,6 +81,7 @@ impl Gauge {
 
 /// A raw identifier as a field name.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub struct Tagged {
     /// The tag.
     pub r#type: &'static str,
@@ -168,6 +171,7 @@ fn item_48_shared_proxy_is_shared_across_threads() {
 /// A generic type with a lifetime, a bounded parameter with a default-free where clause, and
 /// a const parameter: its wrapper carries them all.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub struct Window<'a, T: Clone, const N: usize>
 where
     T: Debug,
@@ -213,6 +217,7 @@ where
 
 /// A generic type whose parameters have defaults: the wrapper keeps them, after its own.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub struct Cache<K: Ord, V = String> {
     /// The entries, in insertion order.
     pub entries: std::sync::Mutex<Vec<(K, V)>>,
@@ -233,6 +238,7 @@ impl<K: Ord + Clone> Cache<K> {
 
 /// An enum: a wrapper without field accessors, with forwarded methods.
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 pub enum Shape {
     /// A circle of this radius.
     Circle(f64),
@@ -306,7 +312,7 @@ mod reexport {
 
 /// Through a re-export: `#[weakref(crate = "...")]` and `#[forward(crate = "...")]`.
 #[derive(reexport::wr::Weakrefable)]
-#[weakref(crate = "reexport::wr")]
+#[weakref(proxy, crate = "reexport::wr")]
 pub struct Renamed {
     /// An identifier.
     pub id: u64,

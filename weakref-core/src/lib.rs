@@ -91,9 +91,9 @@
 //! | `weakref.WeakMethod(obj.method)` | [`WeakMethod::new(&obj, C::method)`](generic::WeakMethod::new); `wm.call((args,))` `-> Option<R>` |
 //! | a closure over `weakref.ref`s that checks them | [`weak!(a, b => move \|x\| ..)`](weak!): captures weakly, does nothing once one is dead |
 //! | waiting for an object's death | [`weak.dead().await`](generic::WeakRef::dead) (a [`Death`] future, any executor) |
-//! | `p = weakref.proxy(obj)` | [`let p = proxy(&obj)`](proxy): the derive's `CProxy` wrapper around the shared [`WeakProxy`] |
+//! | `p = weakref.proxy(obj)` | [`let p = proxy(&obj)`](proxy): the shared [`WeakProxy`], or with `#[weakref(proxy)]` on `C` the derive's `CProxy` wrapper around it |
 //! | `weakref.proxy(obj, cb)` | [`proxy_with_callback(&obj, cb)`](proxy_with_callback) (always a new proxy) |
-//! | `p.attr`, `p.method(..)` | `p.attr()?` (a [`FieldRef`] guard), `p.method(..)?` with [`#[forward]`](macro@forward) on `impl C`, or [`p.with(\|c\| ..)?`](generic::WeakProxy::with) |
+//! | `p.attr`, `p.method(..)` | [`p.with(\|c\| ..)?`](generic::WeakProxy::with), [`p.map(\|c\| &c.attr)?`](generic::WeakProxy::map) (a [`FieldRef`] guard); with the wrapper `p.attr()?` and, with [`#[forward]`](macro@forward) on `impl C`, `p.method(..)?` |
 //! | `ReferenceError` | `Err(`[`ReferenceError`]`)` from every access to a dead proxy; never a panic |
 //! | `weakref.finalize(obj, f, *args)` | [`finalize(&obj, move \|\| f(args))`](finalize) `->` [`Finalize`] with `alive`, `call`, `detach`, `peek`, `atexit` |
 //! | interpreter exit runs pending finalizers | the same at normal process exit; [`run_exit_finalizers`] to run them yourself |
@@ -397,6 +397,7 @@ pub mod __private {
     //! What the macros of this crate expand to; not part of the API.
     pub use crate::capture::{WeakCapture, weak_capture, weak_upgrade};
     pub use crate::coerce::{Coerce, ObjToken, ProxyToken, WeakToken, split};
+    pub use crate::weakrefable::{ProxyWrapper, assert_proxy_wrapper};
 }
 
 pub use collections::{

@@ -30,7 +30,8 @@
 //! `use weakref_core::unsync::...` line is enough.
 //!
 //! The same `#[derive(Weakrefable)]` serves both flavors, and so does the proxy wrapper it
-//! generates: [`proxy`] here returns it around an `unsync::WeakProxy`.
+//! generates with `#[weakref(proxy)]`: [`proxy`] here returns it around an
+//! `unsync::WeakProxy`.
 
 #[cfg(feature = "derive")]
 #[doc(no_inline)]

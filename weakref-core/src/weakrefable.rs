@@ -128,10 +128,12 @@ impl<T: ?Sized + Weakrefable> Proxied for std::sync::RwLock<T> {
     type Proxy<P: ProxyAccess<Target = Self>> = P;
 }
 
-/// Types with a proxy wrapper: what [`proxy`](crate::proxy) returns for them.
+/// What [`proxy`](crate::proxy) returns for a type: the bare [`WeakProxy`](crate::WeakProxy),
+/// or the type's proxy wrapper.
 ///
-/// `#[derive(Weakrefable)]` implements it, generating the wrapper: for `Counter`, a
-/// `CounterProxy<P>`. It derefs to the [`WeakProxy`](crate::WeakProxy) it wraps (`P`) and has
+/// `#[derive(Weakrefable)]` implements it, naming the bare proxy; with `#[weakref(proxy)]` it
+/// also generates the wrapper and names it: for `Counter`, a `CounterProxy<P>`. The wrapper
+/// derefs to the [`WeakProxy`](crate::WeakProxy) it wraps (`P`) and has
 /// an accessor per field (per field as visible as the type), returning a guard
 /// ([`FieldRef`](crate::FieldRef)) or `Err(ReferenceError)`; the attribute [`#[forward]`](crate::forward) on an `impl` block of
 /// the type adds its `&self` methods. One wrapper serves both flavors: `P` is
@@ -142,6 +144,7 @@ impl<T: ?Sized + Weakrefable> Proxied for std::sync::RwLock<T> {
 /// use weakref_core::{proxy, unsync, Obj, WeakProxy, Weakrefable};
 ///
 /// #[derive(Weakrefable)]
+/// #[weakref(proxy)]
 /// struct Counter {
 ///     count: u32,
 /// }
@@ -158,14 +161,14 @@ impl<T: ?Sized + Weakrefable> Proxied for std::sync::RwLock<T> {
 /// ```
 ///
 /// The derive's documentation (`weakref_derive`) lists what it generates and its options:
-/// renaming the wrapper, `#[weakref(proxy = "Name")]`, or going without one,
-/// `#[weakref(no_proxy)]`, which sets [`Proxy`](Self::Proxy) to the bare `WeakProxy`.
+/// without `proxy`, [`Proxy`](Self::Proxy) is the bare `WeakProxy`; `#[weakref(proxy =
+/// "Name")]` renames the wrapper.
 ///
 /// # Implementing it by hand
 ///
 /// A type that implements [`Weakrefable`] by hand has proxies
 /// ([`WeakProxy::new`](crate::WeakProxy::new)) but no wrapper. To use it with
-/// [`proxy`](crate::proxy) too, name the bare proxy, as `#[weakref(no_proxy)]` does:
+/// [`proxy`](crate::proxy) too, name the bare proxy, as the derive does without `proxy`:
 ///
 /// ```
 /// use weakref_core::{proxy, Obj, Proxied, ProxyAccess, WeakProxy, Weakrefable};
@@ -192,8 +195,8 @@ pub trait Proxied: Weakrefable {
     /// `P` (a [`WeakProxy<Self>`](crate::WeakProxy) or an
     /// [`unsync::WeakProxy<Self>`](crate::unsync::WeakProxy)).
     ///
-    /// The derive sets it to the generated wrapper (`CounterProxy<P>`), or to `P` itself with
-    /// `#[weakref(no_proxy)]`. Whatever it is, it is made from `P` (`From<P>`) and lends it
+    /// The derive sets it to `P` itself, or with `#[weakref(proxy)]` to the generated wrapper
+    /// (`CounterProxy<P>`). Whatever it is, it is made from `P` (`From<P>`) and lends it
     /// (`Borrow<P>`), so generic code can always reach the bare proxy:
     ///
     /// ```
@@ -213,3 +216,15 @@ pub trait Proxied: Weakrefable {
     /// ```
     type Proxy<P: ProxyAccess<Target = Self>>: From<P> + Borrow<P>;
 }
+
+/// Implemented by `#[derive(Weakrefable)]` for a type with a generated proxy wrapper
+/// (`#[weakref(proxy)]`), so that `#[forward]` on a type without one can say what is missing.
+#[diagnostic::on_unimplemented(
+    message = "`#[forward]` adds methods to the proxy wrapper of `{Self}`, which has none",
+    label = "`{Self}` has no proxy wrapper",
+    note = "add `#[weakref(proxy)]` under `#[derive(Weakrefable)]` on `{Self}` to generate its wrapper, or call its methods through the bare proxy: `weakref_core::proxy(&obj).with(|object| object.method())`"
+)]
+pub trait ProxyWrapper: Proxied {}
+
+/// Compiles only if `T` has a generated proxy wrapper; `#[forward]` expands to a call.
+pub fn assert_proxy_wrapper<T: ?Sized + ProxyWrapper>() {}

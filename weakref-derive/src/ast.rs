@@ -20,7 +20,7 @@ pub(crate) struct Container<'a> {
     pub(crate) attrs: attr::Container,
     /// The fields that get an accessor on the proxy wrapper: a struct's fields that are at
     /// least as visible as the struct itself, minus those marked `#[weakref(skip)]`. Enums and
-    /// unions have none (which variant is live is unknown).
+    /// unions have none (which variant is live is unknown), nor has a type without a wrapper.
     pub(crate) fields: Vec<Field<'a>>,
 }
 
@@ -44,7 +44,10 @@ impl<'a> Container<'a> {
         let attrs = attr::Container::from_ast(cx, &input.attrs);
 
         let fields = match &input.data {
-            Data::Struct(data) => struct_fields(cx, &input.vis, &data.fields),
+            Data::Struct(data) => {
+                let wrapper = attrs.proxy_ident(&input.ident).is_some();
+                struct_fields(cx, &input.ident, &input.vis, &data.fields, wrapper)
+            }
             Data::Enum(data) => {
                 for variant in &data.variants {
                     attr::reject_misplaced(cx, &variant.attrs, "enum variants");
@@ -75,18 +78,35 @@ impl<'a> Container<'a> {
     }
 }
 
-/// The fields of a struct that get an accessor, reading their `#[weakref(skip)]`.
+/// The fields of the struct `ident` that get an accessor, reading their `#[weakref(skip)]`;
+/// none if the struct has no proxy wrapper (`wrapper`), where a `skip` is an error.
 ///
 /// A field gets one when it is visible wherever the wrapper is, that is, at least as visible
 /// as the struct (`vis`). The accessor then has the field's visibility, so it is usable exactly
 /// where the field is. A less visible field, typically a private field of a public type, is
 /// usually read through a getter of the same name, which `#[forward]` forwards; an accessor
 /// would clash with it.
-fn struct_fields<'a>(cx: &Ctxt, vis: &Visibility, fields: &'a Fields) -> Vec<Field<'a>> {
+fn struct_fields<'a>(
+    cx: &Ctxt,
+    ident: &Ident,
+    vis: &Visibility,
+    fields: &'a Fields,
+    wrapper: bool,
+) -> Vec<Field<'a>> {
     let mut accessors = Vec::new();
     for (index, field) in fields.iter().enumerate() {
         let skip = attr::member_skip(cx, &field.attrs, "a field");
-        if skip || reach(&field.vis) < reach(vis) {
+        if let (Some(skip), false) = (&skip, wrapper) {
+            cx.error_spanned_by(
+                skip,
+                format_args!(
+                    "`skip` leaves a field's accessor out of the proxy wrapper, but `{ident}` \
+                     has none: add `#[weakref(proxy)]` to `{ident}` to generate it, or remove \
+                     `#[weakref(skip)]`"
+                ),
+            );
+        }
+        if !wrapper || skip.is_some() || reach(&field.vis) < reach(vis) {
             continue;
         }
         let (member, accessor) = match &field.ident {

@@ -12,11 +12,11 @@ use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Ident, LitStr, Path, Token};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CRATE, NO_PROXY, PROXY, SKIP, Symbol, WEAKREF};
+use crate::symbol::{CRATE, PROXY, SKIP, Symbol, WEAKREF};
 
 /// Each key accepted on the container, with what follows it, for the "unknown key" message.
 const CONTAINER_KEYS: &[(Symbol, &str)] =
-    &[(CRATE, " = \"...\""), (PROXY, " = \"...\""), (NO_PROXY, "")];
+    &[(CRATE, " = \"...\""), (PROXY, ""), (PROXY, " = \"...\"")];
 
 /// The keys accepted on a field or on a forwarded method.
 const MEMBER_KEYS: &[(Symbol, &str)] = &[(SKIP, "")];
@@ -39,14 +39,15 @@ pub(crate) struct Container {
     proxy: ProxyName,
 }
 
-/// The `proxy = "..."` / `no_proxy` choice.
+/// Whether the type gets a proxy wrapper, and its name.
 enum ProxyName {
-    /// `{Type}Proxy`.
+    /// No `proxy` key: no wrapper; `proxy(&obj)` returns the bare `WeakProxy`.
+    Absent,
+    /// `proxy`: `{Type}Proxy`. Also what a malformed `proxy = ...` yields, so that the code
+    /// naming the wrapper raises no follow-up error besides the reported one.
     Default,
     /// `proxy = "Name"`.
     Renamed(Ident),
-    /// `no_proxy`.
-    Disabled,
 }
 
 impl Container {
@@ -55,7 +56,6 @@ impl Container {
     pub(crate) fn from_ast(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut crate_path = Once::new(CRATE, WEAKREF_ATTR);
         let mut proxy = Once::new(PROXY, WEAKREF_ATTR);
-        let mut no_proxy = Once::new(NO_PROXY, WEAKREF_ATTR);
 
         for attr in attrs {
             if !WEAKREF.matches(attr.path()) {
@@ -70,10 +70,6 @@ impl Container {
                     let value = parse_proxy_name(&meta);
                     proxy.set(cx, &meta.path, value.as_ref().ok().cloned());
                     value.map(drop)
-                } else if NO_PROXY.matches(&meta.path) {
-                    let value = parse_flag(&meta, NO_PROXY);
-                    no_proxy.set(cx, &meta.path, meta.path.clone());
-                    value
                 } else {
                     Err(unknown_key(&meta.path, WEAKREF_ATTR, CONTAINER_KEYS, None))
                 };
@@ -88,19 +84,10 @@ impl Container {
             }
         }
 
-        let proxy = proxy.into_inner();
-        let proxy = match (proxy, no_proxy.into_inner()) {
-            (Some(_), Some(at)) => {
-                cx.error_spanned_by(
-                    at,
-                    "`no_proxy` contradicts `proxy = \"...\"`: give the wrapper a name, or \
-                     generate none, not both",
-                );
-                ProxyName::Default
-            }
-            (_, Some(_)) => ProxyName::Disabled,
-            (Some(Some(name)), None) => ProxyName::Renamed(name),
-            (Some(None) | None, None) => ProxyName::Default,
+        let proxy = match proxy.into_inner() {
+            None => ProxyName::Absent,
+            Some(Some(Some(name))) => ProxyName::Renamed(name),
+            Some(Some(None) | None) => ProxyName::Default,
         };
 
         Container {
@@ -118,12 +105,12 @@ impl Container {
         krate_or_default(self.crate_path.as_ref())
     }
 
-    /// The name of the proxy wrapper of the type `ident`, or `None` for `no_proxy`.
+    /// The name of the proxy wrapper of the type `ident`, or `None` without `proxy`.
     pub(crate) fn proxy_ident(&self, ident: &Ident) -> Option<Ident> {
         match &self.proxy {
+            ProxyName::Absent => None,
             ProxyName::Default => Some(default_proxy_ident(ident)),
             ProxyName::Renamed(name) => Some(name.clone()),
-            ProxyName::Disabled => None,
         }
     }
 }
@@ -142,8 +129,9 @@ pub(crate) fn default_proxy_ident(ident: &Ident) -> Ident {
 }
 
 /// Reads `#[weakref(skip)]` among the attributes of a field or of a forwarded method
-/// (`place` says which, for messages: "a field", "a method"). Returns whether it is there.
-pub(crate) fn member_skip(cx: &Ctxt, attrs: &[Attribute], place: &str) -> bool {
+/// (`place` says which, for messages: "a field", "a method"). Returns its `skip` key, if it is
+/// there.
+pub(crate) fn member_skip(cx: &Ctxt, attrs: &[Attribute], place: &str) -> Option<Path> {
     let mut skip = Once::new(SKIP, WEAKREF_ATTR);
     for attr in attrs {
         if !WEAKREF.matches(attr.path()) {
@@ -152,7 +140,7 @@ pub(crate) fn member_skip(cx: &Ctxt, attrs: &[Attribute], place: &str) -> bool {
         let parsed = attr.parse_nested_meta(|meta| {
             let key = if SKIP.matches(&meta.path) {
                 let value = parse_flag(&meta, SKIP);
-                skip.set(cx, &meta.path, ());
+                skip.set(cx, &meta.path, meta.path.clone());
                 value
             } else {
                 let hint = CONTAINER_KEYS
@@ -172,7 +160,7 @@ pub(crate) fn member_skip(cx: &Ctxt, attrs: &[Attribute], place: &str) -> bool {
             cx.push(error);
         }
     }
-    skip.into_inner().is_some()
+    skip.into_inner()
 }
 
 /// Records an error for each `#[weakref]` attribute in `attrs`, which belong to a place the
@@ -274,7 +262,7 @@ impl<T> Once<T> {
     }
 }
 
-/// Checks that a flag key (`no_proxy`, `skip`) has no value.
+/// Checks that a flag key (`skip`) has no value.
 fn parse_flag(meta: &ParseNestedMeta<'_>, key: Symbol) -> syn::Result<()> {
     if meta.input.is_empty() || meta.input.peek(Token![,]) {
         Ok(())
@@ -325,11 +313,15 @@ fn parse_crate_path(meta: &ParseNestedMeta<'_>) -> syn::Result<Path> {
     })
 }
 
-/// Parses the value of the derive's `proxy = "Name"`: an identifier, spanned at the literal.
-fn parse_proxy_name(meta: &ParseNestedMeta<'_>) -> syn::Result<Ident> {
-    let literal = parse_string(meta, PROXY, "`proxy = \"CounterHandle\"`")?;
+/// Parses the derive's `proxy` (`None`) or `proxy = "Name"` (an identifier, spanned at the
+/// literal).
+fn parse_proxy_name(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Ident>> {
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return Ok(None);
+    }
+    let literal = parse_string(meta, PROXY, "`proxy` or `proxy = \"CounterHandle\"`")?;
     match syn::parse_str::<Ident>(&literal.value()) {
-        Ok(ident) => Ok(Ident::new(&ident.to_string(), literal.span())),
+        Ok(ident) => Ok(Some(Ident::new(&ident.to_string(), literal.span()))),
         Err(_) => Err(syn::Error::new(
             literal.span(),
             format_args!(

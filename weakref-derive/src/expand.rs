@@ -61,8 +61,8 @@ pub(crate) fn expand(container: &Container<'_>, accessors: Accessors) -> TokenSt
     }
 }
 
-/// The `Weakrefable` impl, and the `Proxied` impl that names the proxy wrapper (or the bare
-/// proxy, for `no_proxy`).
+/// The `Weakrefable` impl, the `Proxied` impl that names the proxy wrapper (or the bare
+/// proxy, without `#[weakref(proxy)]`), and with a wrapper the marker that `#[forward]` checks.
 ///
 /// The impls carry the type's own generics and where clause and nothing more: the traits have
 /// no methods, so no field needs to satisfy any bound.
@@ -82,6 +82,14 @@ fn impl_weakrefable(
         }
         None => quote!(#param),
     };
+    let wrapped = wrapper.map(|_| {
+        quote! {
+            impl #impl_generics #krate::__private::ProxyWrapper for #ident #ty_generics
+            #where_clause
+            {
+            }
+        }
+    });
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Weakrefable for #ident #ty_generics #where_clause {}
@@ -90,6 +98,8 @@ fn impl_weakrefable(
         impl #impl_generics #krate::Proxied for #ident #ty_generics #where_clause {
             type Proxy<#param: #krate::ProxyAccess<Target = Self>> = #proxy;
         }
+
+        #wrapped
     }
 }
 

@@ -18,12 +18,10 @@ pub(crate) const WEAKREF: Symbol = Symbol("weakref");
 /// Also an argument of `#[forward(...)]`.
 pub(crate) const CRATE: Symbol = Symbol("crate");
 
-/// `#[weakref(proxy = "Name")]`: the name of the generated proxy wrapper. Also an argument of
-/// `#[forward(...)]`, naming the wrapper to add methods to.
+/// `#[weakref(proxy)]` / `#[weakref(proxy = "Name")]`: generate the proxy wrapper, named
+/// `{Type}Proxy` or `Name`. Also an argument of `#[forward(...)]`, naming the wrapper to add
+/// methods to.
 pub(crate) const PROXY: Symbol = Symbol("proxy");
-
-/// `#[weakref(no_proxy)]`: generate no proxy wrapper.
-pub(crate) const NO_PROXY: Symbol = Symbol("no_proxy");
 
 /// `#[weakref(skip)]` on a field (no accessor) or on a method of a `#[forward]` impl (not
 /// forwarded).

@@ -207,6 +207,8 @@ fn item_114_cascading_deletes_from_key_eq() {
 /// A node of a chain whose weak references' callbacks look at other weak references.
 #[derive(wr::Weakrefable)]
 struct Link {
+    /// Kept only for its ownership: dropping a link drops the next one.
+    #[allow(dead_code)]
     next: Option<Obj<Link>>,
     id: u32,
 }

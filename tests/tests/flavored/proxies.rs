@@ -56,10 +56,12 @@ fn ready<F: Future>(future: F) -> F::Output {
 
 /// A plain referent, compared and hashed by value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, wr::Weakrefable)]
+#[weakref(proxy)]
 struct Node(u32);
 
 /// The referent of most tests: fields of several kinds, and methods forwarded below.
 #[derive(Debug, wr::Weakrefable)]
+#[weakref(proxy)]
 struct Counter {
     count: AtomicU32,
     name: String,
@@ -221,6 +223,7 @@ fn item_38_methods_through_the_proxy() {
 /// A container: CPython's proxy forwards `len`, `in`, indexing, iteration, `reversed`, and
 /// truthiness.
 #[derive(wr::Weakrefable)]
+#[weakref(proxy)]
 struct Bag {
     items: Mutex<Vec<u32>>,
 }
@@ -262,6 +265,7 @@ impl Bag {
 
 /// An iterator as a shared object: `next` through a proxy (CPython test_proxy_next).
 #[derive(wr::Weakrefable)]
+#[weakref(proxy)]
 struct Countdown {
     left: AtomicU32,
 }
@@ -318,6 +322,7 @@ fn item_39_container_and_iteration_protocols() {
 /// A number-like referent (CPython test_newstyle_number_ops, test_proxy_div, test_proxy_matmul,
 /// test_proxy_index).
 #[derive(Debug, PartialEq, wr::Weakrefable)]
+#[weakref(proxy)]
 struct Money(f64);
 
 impl Add<f64> for &Money {
@@ -545,6 +550,7 @@ fn item_46_comparison_unwraps_both_sides() {
 
 /// A callable referent: Python's `__call__`.
 #[derive(wr::Weakrefable)]
+#[weakref(proxy)]
 struct Multiplier {
     factor: i64,
     calls: AtomicUsize,
@@ -812,9 +818,8 @@ fn item_15_a_dropped_proxy_never_calls_back() {
     drop(o);
 }
 
-/// A type that opts out of the wrapper.
+/// A type without a wrapper, the derive's default.
 #[derive(wr::Weakrefable)]
-#[weakref(no_proxy)]
 struct Bare {
     level: u8,
 }
@@ -831,10 +836,10 @@ impl Meter {
     }
 }
 
-// The derive's options: `no_proxy` makes `proxy` return the bare `WeakProxy`; `proxy = "..."`
+// The derive's options: without `proxy`, `proxy` returns the bare `WeakProxy`; `proxy = "..."`
 // renames the wrapper (and `#[forward(proxy = "...")]` finds it); tuple fields are `_0`, ...
 #[test]
-fn derive_options_rename_opt_out_and_tuple_fields() {
+fn derive_options_default_rename_and_tuple_fields() {
     let bare = wr::Obj::new(Bare { level: 3 });
     let p: wr::WeakProxy<Bare> = wr::proxy(&bare);
     assert_eq!(p.with(|b| b.level), Ok(3));

@@ -462,16 +462,17 @@ impl<T: ?Sized, F: Flavor> ProxyAccess for WeakProxy<T, F> {
 /// The object's shared proxy in the type's proxy wrapper: Python's `weakref.proxy(obj)`.
 ///
 /// For a type that derives [`Weakrefable`] (which implements [`Proxied`](crate::Proxied)) this is
-/// the generated wrapper (`CounterProxy` for `Counter`), which derefs to [`WeakProxy`] and adds the
-/// type's field accessors and [forwarded](crate::forward) methods, each returning `Result<_,
-/// ReferenceError>`. For a type that opted out (`#[weakref(no_proxy)]`) it is the `WeakProxy`
-/// itself.
+/// the [`WeakProxy`] itself; with `#[weakref(proxy)]` on the type, the generated wrapper
+/// (`CounterProxy` for `Counter`), which derefs to [`WeakProxy`] and adds the type's field
+/// accessors and [forwarded](crate::forward) methods, each returning `Result<_,
+/// ReferenceError>`.
 ///
 /// ```
 /// use std::sync::atomic::{AtomicU32, Ordering};
 /// use weakref_core::{forward, proxy, Obj, Weakrefable};
 ///
 /// #[derive(Weakrefable)]
+/// #[weakref(proxy)]
 /// pub struct Counter {
 ///     pub count: AtomicU32,
 /// }
@@ -517,7 +518,7 @@ pub fn proxy<T: ?Sized + Proxied, F: Flavor>(obj: &Obj<T, F>) -> T::Proxy<WeakPr
 /// let p = proxy_with_callback(&tab, move |_: &WeakProxy<Tab>| {
 ///     *flag.lock().unwrap() = true;
 /// });
-/// assert_eq!(*p.title().unwrap(), "docs");
+/// assert_eq!(*p.map(|tab| &tab.title).unwrap(), "docs");
 /// drop(tab);
 /// assert!(*closed.lock().unwrap());
 /// ```

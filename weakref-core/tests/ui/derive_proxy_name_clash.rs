@@ -4,6 +4,7 @@ use weakref_core::Weakrefable;
 struct CounterProxy;
 
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 struct Counter {
     count: u32,
 }

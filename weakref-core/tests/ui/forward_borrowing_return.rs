@@ -3,6 +3,7 @@ use std::sync::{Mutex, MutexGuard};
 use weakref_core::{Weakrefable, forward};
 
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 struct Log {
     lines: Mutex<Vec<String>>,
 }

@@ -1,6 +1,7 @@
 use weakref_core::{Weakrefable, forward};
 
 #[derive(Weakrefable)]
+#[weakref(proxy)]
 struct Counter {
     count: u32,
 }

@@ -23,6 +23,9 @@ pub(crate) struct Impl<'a> {
     /// wrapper adds its own.
     pub(crate) args: Vec<&'a GenericArgument>,
     pub(crate) methods: Vec<Method<'a>>,
+    /// Whether the wrapper is the derive's default, `{Type}Proxy`, whose absence (a type
+    /// derived without `#[weakref(proxy)]`) the expansion reports in words.
+    pub(crate) default_proxy: bool,
 }
 
 /// A method to forward.
@@ -73,6 +76,7 @@ impl<'a> Impl<'a> {
             proxy,
             args: args_of_self,
             methods,
+            default_proxy: args.proxy.is_none(),
         })
     }
 }
@@ -147,7 +151,7 @@ impl<'a> Method<'a> {
     /// The method's forwarding shape, or `None` if it is skipped, is not a method (has no
     /// `self`), or cannot be forwarded (an error is then recorded).
     fn from_ast(cx: &Ctxt, type_name: &str, method: &'a ImplItemFn) -> Option<Self> {
-        if attr::member_skip(cx, &method.attrs, "a method") {
+        if attr::member_skip(cx, &method.attrs, "a method").is_some() {
             return None;
         }
         let sig = &method.sig;

@@ -42,11 +42,41 @@ pub(crate) fn forwarders(model: &Impl<'_>) -> TokenStream {
         .methods
         .iter()
         .map(|method| forwarder(model, method, &param, &mut replace_self));
+    let check = wrapper_check(model);
     quote! {
         #[allow(dead_code, clippy::needless_lifetimes)]
         impl #impl_generics #proxy #where_clause {
             #(#methods)*
         }
+
+        #check
+    }
+}
+
+/// For the default wrapper name, a check that the type has a wrapper at all: if it was derived
+/// without `#[weakref(proxy)]`, besides rustc's "cannot find type `CounterProxy`" the user
+/// reads which attribute to add.
+fn wrapper_check(model: &Impl<'_>) -> TokenStream {
+    if !model.default_proxy {
+        return TokenStream::new();
+    }
+    let krate = &model.krate;
+    let self_ty = &*model.item.self_ty;
+    let (impl_generics, _, where_clause) = model.item.generics.split_for_impl();
+    quote! {
+        #[doc(hidden)]
+        #[allow(
+            dead_code,
+            clippy::extra_unused_lifetimes,
+            clippy::extra_unused_type_parameters,
+            clippy::multiple_bound_locations
+        )]
+        const _: () = {
+            // The argument gives the function the bounds the type implies (`T: 'a`).
+            fn has_proxy_wrapper #impl_generics (_: &#self_ty) #where_clause {
+                #krate::__private::assert_proxy_wrapper::<#self_ty>();
+            }
+        };
     }
 }
 
