@@ -881,44 +881,65 @@ fn exec<F: Kit>(op: &Op) -> String {
 /// The state after a step, one line: objects, references, collection lengths, weak-reference
 /// counts, live objects.
 fn snapshot<F: Kit>() -> String {
+    // Clones, so that no borrow of the machine is held while the library runs.
     let (objs, refs, colls) = with::<F, _>(|m| (m.objs.clone(), m.refs.clone(), m.colls.clone()));
-    let objects: Vec<String> = objs
-        .iter()
-        .map(|o| {
-            o.as_ref()
-                .map_or_else(|| "-".into(), |o| format!("s{}", o.serial))
-        })
-        .collect();
-    let weak: String = refs
-        .iter()
-        .map(|slot| match slot {
-            None => '.',
-            Some(slot) if slot.handle.as_weakref().is_alive() => '+',
-            Some(_) => '-',
-        })
-        .collect();
-    let lens: Vec<String> = colls
-        .iter()
-        .map(|c| {
-            c.as_ref()
-                .map_or_else(|| "-".into(), |c| c.len().to_string())
-        })
-        .collect();
-    let counts: Vec<String> = objs
-        .iter()
-        .map(|o| {
-            o.as_ref()
-                .map_or_else(|| "-".into(), |o| getweakrefcount(o).to_string())
-        })
-        .collect();
+    // One string written in place: this runs after every step of every program.
+    let mut line = String::with_capacity(96);
+    line.push_str("o=[");
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        match o {
+            Some(o) => {
+                line.push('s');
+                push_number(&mut line, u64::from(o.serial));
+            }
+            None => line.push('-'),
+        }
+    }
+    line.push_str("] r=[");
+    line.extend(refs.iter().map(|slot| match slot {
+        None => '.',
+        Some(slot) if slot.handle.as_weakref().is_alive() => '+',
+        Some(_) => '-',
+    }));
+    line.push_str("] c=[");
+    for (i, c) in colls.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        match c {
+            Some(c) => push_number(&mut line, c.len() as u64),
+            None => line.push('-'),
+        }
+    }
+    line.push_str("] n=[");
+    for (i, o) in objs.iter().enumerate() {
+        if i > 0 {
+            line.push(' ');
+        }
+        match o {
+            Some(o) => push_number(&mut line, getweakrefcount(o) as u64),
+            None => line.push('-'),
+        }
+    }
     let live = LIVE.with(Cell::get);
     drop((objs, refs, colls));
-    format!(
-        "o=[{}] r=[{weak}] c=[{}] n=[{}] live={live}",
-        objects.join(" "),
-        lens.join(" "),
-        counts.join(" ")
-    )
+    line.push_str("] live=");
+    if live < 0 {
+        line.push('-');
+    }
+    push_number(&mut line, live.unsigned_abs());
+    line
+}
+
+/// Appends `n` in decimal (cheaper than `write!` in the unoptimized test build).
+fn push_number(line: &mut String, n: u64) {
+    if n >= 10 {
+        push_number(line, n / 10);
+    }
+    line.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Drops every slot, objects first (their deaths run callbacks, which may fill slots again),

@@ -69,7 +69,11 @@ impl Worker {
     /// Runs a [`request`]; returns the trace, or the worker's own error (a Python exception in
     /// the script).
     pub fn run(&mut self, request: &Json) -> Result<Vec<Vec<String>>, String> {
-        writeln!(self.input, "{request}")
+        // One write per program: `Json`'s `Display` writes token by token, and the pipe is
+        // unbuffered.
+        let line = format!("{request}\n");
+        self.input
+            .write_all(line.as_bytes())
             .and_then(|()| self.input.flush())
             .map_err(|e| format!("writing to the worker: {e}"))?;
         let answer = self.read()?;
