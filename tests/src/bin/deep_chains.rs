@@ -1,5 +1,5 @@
 //! Deep ownership chains dying in every phase of a thread's and the process's life, each run
-//! in a process of its own by `tests/deep_chains.rs`.
+//! in a process of its own by `tests/integration/deep_chains.rs`.
 //!
 //! `deep_chains <scenario>` builds a chain of `LINKS` objects, each owning the next, whose
 //! innermost link has a weak-reference callback, and arranges for the chain's head to be

@@ -1,5 +1,5 @@
 //! Exit-time `finalize` scenarios, each run in a process of its own by
-//! `tests/finalize_exit.rs`.
+//! `tests/integration/finalize_exit.rs`.
 //!
 //! `exit_finalizers <scenario>` sets up finalizers, prints one line per event to standard
 //! output, and leaves the way the scenario says (returning from `main`, `std::process::exit`,

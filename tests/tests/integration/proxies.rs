@@ -4,8 +4,6 @@
 //! wrapper of generic types, `#[forward]` on generic impls, the `crate` path, and proxies of
 //! types that implement `Weakrefable` by hand.
 
-mod support;
-
 /// The thread-safe flavor.
 mod sync {
     use weakref_core as wr;
@@ -304,6 +302,8 @@ fn derive_wrapper_of_generic_types() {
         p.with(|s| matches!(s, Shape::Circle(_))),
         Ok(false)
     ));
+    let circle = Obj::new(Shape::Circle(1.0));
+    assert_eq!(proxy(&circle).area(), Ok(std::f64::consts::PI));
 }
 
 mod reexport {

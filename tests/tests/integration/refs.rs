@@ -1,8 +1,6 @@
 //! Checklist sections 1-3 and 6 (weak references, their callbacks, hash/eq/repr, counting),
 //! each test run against both flavors: `sync` (the crate root) and `unsync`.
 
-mod support;
-
 /// The thread-safe flavor.
 mod sync {
     use weakref_core as wr;

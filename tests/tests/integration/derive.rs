@@ -144,7 +144,7 @@ fn crate_path_through_a_reexport() {
     }
 
     #[derive(weakref_core::Weakrefable)]
-    #[weakref(proxy, crate = "crate::reexport::wr")]
+    #[weakref(proxy, crate = "crate::derive::reexport::wr")]
     #[allow(dead_code)]
     enum RenamedGeneric<'a, T: Clone, const N: usize> {
         Borrowed(&'a [T; N]),

@@ -3,8 +3,6 @@
 //! `call()` and `detach()` racing the object's last drop on another thread. The exit-time items
 //! (81-84) run in child processes: see finalize_exit.rs.
 
-mod support;
-
 /// The thread-safe flavor.
 mod sync {
     use weakref_core as wr;

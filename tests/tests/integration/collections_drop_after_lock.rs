@@ -15,9 +15,11 @@ use std::time::{Duration, Instant};
 /// The environment variable that tells a re-run test binary to run the scenario in-process.
 const SCENARIO_VAR: &str = "WEAKREF_DROP_SCENARIO";
 
-/// Runs `scenario` in a child process as the test `test` (its path, `flavor::name`), or, in that
-/// child, runs it here.
-fn in_child(test: &str, scenario: impl FnOnce()) {
+/// Runs `scenario` in a child process as the test at `path` (`crate::module::name`, from
+/// `module_path!`), or, in that child, runs it here.
+fn in_child(path: &str, scenario: impl FnOnce()) {
+    // Test names leave out the crate's.
+    let test = path.split_once("::").map_or(path, |(_, test)| test);
     // Miri cannot start processes; it reports a deadlock or an abort itself (failing the whole
     // run rather than the one test).
     if cfg!(miri) || std::env::var(SCENARIO_VAR).as_deref() == Ok(test) {
@@ -66,18 +68,12 @@ fn in_child(test: &str, scenario: impl FnOnce()) {
 mod sync {
     use weakref_core as wr;
 
-    /// This module's name in test paths.
-    const FLAVOR: &str = "sync";
-
     include!("flavored/coll_drop_after_lock.rs");
 }
 
 /// The single-threaded flavor.
 mod unsync {
     use weakref_core::unsync as wr;
-
-    /// This module's name in test paths.
-    const FLAVOR: &str = "unsync";
 
     include!("flavored/coll_drop_after_lock.rs");
 }

@@ -174,7 +174,7 @@ macro_rules! scenario {
         $(#[$doc])*
         #[test]
         fn $name() {
-            super::in_child(&format!("{FLAVOR}::{}", stringify!($name)), || $body);
+            super::in_child(concat!(module_path!(), "::", stringify!($name)), || $body);
         }
     };
 }
