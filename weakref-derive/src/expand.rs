@@ -84,6 +84,7 @@ fn impl_weakrefable(
     };
     let wrapped = wrapper.map(|_| {
         quote! {
+            #[automatically_derived]
             impl #impl_generics #krate::__private::ProxyWrapper for #ident #ty_generics
             #where_clause
             {
