@@ -18,11 +18,10 @@ export MIRIFLAGS="${MIRIFLAGS:--Zmiri-strict-provenance}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target/miri}"
 
 cargo +nightly miri test --locked -p weakref-core --lib --tests
-# The integration and collection tests but those that start processes (`deep_chains`,
-# `finalize_exit`; the scenarios of the collections' `drop_after_lock` run in-process under
-# Miri), leak an object on purpose (`trashcan`, `finalize_thread_end`: Miri's leak check would
-# fail the whole run), or watch for a deadlock from a detached thread with a time limit (the
-# collections' `unwind`).
-cargo +nightly miri test --locked -p weakref-tests --test integration --test collections -- \
+# The integration tests but those that start processes (`deep_chains`, `finalize_exit`; the
+# scenarios of `collections_drop_after_lock` run in-process under Miri), leak an object on
+# purpose (`trashcan`, `finalize_thread_end`: Miri's leak check would fail the whole run), or
+# watch for a deadlock from a detached thread with a time limit (`collections_unwind`).
+cargo +nightly miri test --locked -p weakref-tests --test integration -- \
   --skip deep_chains:: --skip finalize_exit:: --skip finalize_thread_end:: --skip trashcan:: \
-  --skip unwind:: --skip behaviour::unsync::slab
+  --skip collections_unwind:: --skip collections::unsync::slab

@@ -1,6 +1,5 @@
-//! The integration tests of `weakref-core` but the weak collections' (`tests/collections/`),
-//! one module per subject, in one test binary (one link and one copy of the library's generic
-//! code, instead of one per subject).
+//! The integration tests of `weakref-core`, one module per subject, in one test binary (one
+//! link and one copy of the library's generic code, instead of one per file).
 //!
 //! They share the process: a test that installs an unraisable hook holds the lock in
 //! `support` while it does, no test calls `run_exit_finalizers` in-process (the exit pass runs
@@ -9,6 +8,10 @@
 
 mod support;
 
+mod collections;
+mod collections_drop_after_lock;
+mod collections_stress;
+mod collections_unwind;
 mod deep_chains;
 mod derive;
 mod dyn_objects;

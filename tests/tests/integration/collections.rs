@@ -1,22 +1,22 @@
 //! Checklist sections 10-14 (weak collections), each test run against both flavors: `sync`
 //! (the crate root) and `unsync`. The multi-threaded tests of section 14 are in `mod threaded`
-//! below (thread-safe flavor only); the time-bounded stress test is `stress.rs`.
+//! below (thread-safe flavor only); the time-bounded stress test is `collections_stress.rs`.
 
 /// The thread-safe flavor.
 mod sync {
     use weakref_core as wr;
 
-    /// The flavor under test, for `flavored/dyn.rs`.
+    /// The flavor under test, for `coll_dyn.rs`.
     type Flavor = weakref_core::flavor::Sync;
 
-    include!("flavored/support.rs");
-    include!("flavored/wvd.rs");
-    include!("flavored/wkd.rs");
-    include!("flavored/set.rs");
-    include!("flavored/iteration.rs");
-    include!("flavored/dyn.rs");
-    include!("flavored/entry.rs");
-    include!("flavored/slab.rs");
+    include!("flavored/coll_support.rs");
+    include!("flavored/coll_wvd.rs");
+    include!("flavored/coll_wkd.rs");
+    include!("flavored/coll_set.rs");
+    include!("flavored/coll_iteration.rs");
+    include!("flavored/coll_dyn.rs");
+    include!("flavored/coll_entry.rs");
+    include!("flavored/coll_slab.rs");
 }
 
 /// The single-threaded flavor.
@@ -26,17 +26,17 @@ mod sync {
 mod unsync {
     use weakref_core::unsync as wr;
 
-    /// The flavor under test, for `flavored/dyn.rs`.
+    /// The flavor under test, for `coll_dyn.rs`.
     type Flavor = weakref_core::flavor::Unsync;
 
-    include!("flavored/support.rs");
-    include!("flavored/wvd.rs");
-    include!("flavored/wkd.rs");
-    include!("flavored/set.rs");
-    include!("flavored/iteration.rs");
-    include!("flavored/dyn.rs");
-    include!("flavored/entry.rs");
-    include!("flavored/slab.rs");
+    include!("flavored/coll_support.rs");
+    include!("flavored/coll_wvd.rs");
+    include!("flavored/coll_wkd.rs");
+    include!("flavored/coll_set.rs");
+    include!("flavored/coll_iteration.rs");
+    include!("flavored/coll_dyn.rs");
+    include!("flavored/coll_entry.rs");
+    include!("flavored/coll_slab.rs");
 }
 
 /// Checklist section 14 with real threads (thread-safe flavor only).

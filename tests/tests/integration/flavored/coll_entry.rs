@@ -1,7 +1,7 @@
 // The Rust-idiom API of the weak collections, both flavors: `entry` (occupied / vacant, as
 // `HashMap`'s), `retain`, `WeakKeyDictionary::get_with` / `get_with_mut` for values that are not
 // `Clone`, and `get_or_insert_with` building a missing value once. `include!`d into one module per
-// flavor, after `support.rs`.
+// flavor, after `coll_support.rs`.
 
 mod entry_api {
     use std::cell::Cell;

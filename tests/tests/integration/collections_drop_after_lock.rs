@@ -68,12 +68,12 @@ fn in_child(path: &str, scenario: impl FnOnce()) {
 mod sync {
     use weakref_core as wr;
 
-    include!("flavored/drop_after_lock.rs");
+    include!("flavored/coll_drop_after_lock.rs");
 }
 
 /// The single-threaded flavor.
 mod unsync {
     use weakref_core::unsync as wr;
 
-    include!("flavored/drop_after_lock.rs");
+    include!("flavored/coll_drop_after_lock.rs");
 }

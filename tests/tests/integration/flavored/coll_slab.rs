@@ -1,7 +1,7 @@
 // The slab behind every collection, across many chunks (a chunk holds fewer than 100 entries of
 // these collections): slot reuse, iteration across chunk boundaries, and iterators open while
 // entries die and new ones take fresh slots in new chunks. `include!`d into one module per
-// flavor, after `support.rs`.
+// flavor, after `coll_support.rs`.
 
 mod slab {
     use std::collections::BTreeSet;

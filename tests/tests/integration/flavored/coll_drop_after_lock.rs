@@ -1,4 +1,4 @@
-// Scenarios of `drop_after_lock.rs`, `include!`d once per flavor (`wr` names it).
+// Scenarios of `collections_drop_after_lock.rs`, `include!`d once per flavor (`wr` names it).
 // Every scenario arms a hook that uses the collection under test (`len()`) whenever a key or
 // value is dropped, makes user code panic inside a locked section, and checks that the panic
 // reached the caller and that what the operation had made or taken was dropped (the hook ran):
