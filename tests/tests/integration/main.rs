@@ -23,3 +23,4 @@ mod proxies;
 mod refs;
 mod threads;
 mod trashcan;
+mod ui;
