@@ -6,7 +6,7 @@
 use core::ptr::NonNull;
 
 use super::table::{CoreRef, Cursor, TableRef, upgrade};
-use crate::flavor::{Flavor, TableLock};
+use crate::flavor::Flavor;
 use crate::obj::Obj;
 use crate::raw::ObjInner;
 
@@ -78,9 +78,6 @@ impl<T: ?Sized, X, F: Flavor, B> Walk<T, X, F, B> {
     /// order is the reverse of the slots': the order is unspecified anyway.)
     #[inline]
     pub(crate) fn next<C: Copier<X, Out = B>>(&mut self) -> Option<(Obj<T, F>, B)> {
-        if !<F::TableLock as TableLock>::CONCURRENT {
-            return self.next_direct::<C>();
-        }
         loop {
             if let Some((obj, copied)) = self.buf.pop() {
                 // SAFETY: the node the pointer came from holds a weak count on the object
@@ -96,31 +93,6 @@ impl<T: ?Sized, X, F: Flavor, B> Walk<T, X, F, B> {
             }
             self.fill::<C>();
         }
-    }
-
-    /// The next entry, found, upgraded and copied under the lock: what the single-threaded
-    /// flavor does, whose lock is a few plain loads and stores (cheaper than a second pass
-    /// over a batch).
-    #[inline]
-    fn next_direct<C: Copier<X, Out = B>>(&mut self) -> Option<(Obj<T, F>, B)> {
-        // Declared before the guard: if the copy panics, the strong handle drops after the
-        // lock is released.
-        let held: Obj<T, F>;
-        // (A block, not `drop(guard)`: the guard is released where it is, not moved first.)
-        let copied = {
-            let mut guard = self.core.lock_bare();
-            let state = guard.state();
-            let Ok(found) = state.next_live(&mut self.cursor, C::READS_PART) else {
-                // A value checked out by this very thread: waiting would never end.
-                state.register_waiter(WAITS_FOR_ITSELF);
-                unreachable!("the single-threaded flavor cannot wait");
-            };
-            let (slot, obj) = found?;
-            held = obj;
-            // SAFETY: a visible entry that is not checked out holds its part; we hold the lock.
-            C::copy(C::READS_PART.then(|| unsafe { slot.extra() }))
-        };
-        Some((held, copied))
     }
 
     /// Copies the next batch.
