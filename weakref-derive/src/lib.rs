@@ -75,9 +75,9 @@
 //! ```
 //!
 //! The wrapper is opt-in because it is most of what the derive would otherwise cost to
-//! compile: a struct, six impls and a method per field, about three times what
-//! `#[derive(Debug, Clone, PartialEq)]` costs, against a small fraction of it for the two
-//! trait impls alone (`benches/README.md` in the repository has the figures).
+//! compile: a struct, six impls and a method per field, three to four times what
+//! `#[derive(Debug, Clone, PartialEq)]` costs, against a fraction of it for the two trait
+//! impls alone (`benches/README.md` in the repository has the figures).
 //!
 //! `weakref_core::proxy(&obj)` returns the wrapper around the object's shared
 //! `WeakProxy`; `weakref_core::unsync::proxy` around an `unsync::WeakProxy`: `P` is the
