@@ -7,7 +7,6 @@
 //! integration tests, so that its compiling overlaps their running.
 
 #[test]
-#[cfg_attr(miri, ignore = "trybuild runs rustc, which Miri cannot")]
 fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
