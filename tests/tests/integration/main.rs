@@ -23,6 +23,7 @@ mod proxies;
 mod refs;
 mod threads;
 mod trashcan;
-// trybuild runs rustc, which Miri cannot; neither run needs it built.
+// Not under Miri (trybuild runs rustc, which Miri cannot) nor ThreadSanitizer, so that neither
+// builds trybuild.
 #[cfg(not(any(miri, weakref_tsan)))]
 mod ui;
