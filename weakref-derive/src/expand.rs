@@ -29,7 +29,8 @@ pub(crate) enum Accessors {
     Omit,
 }
 
-/// The trait impl and, unless the type opted out, the proxy wrapper with its impls.
+/// The trait impls and, if the type asked for one (`#[weakref(proxy)]`), the proxy wrapper with
+/// its impls.
 ///
 /// Everything but the wrapper struct itself goes in an anonymous `const`, so that it adds no
 /// names to the user's module.
